@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Dashboard.Data;
+
+public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) : DbContext(options)
+{
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<Run> Runs => Set<Run>();
+    public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<Experiment>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.HasMany(x => x.Runs).WithOne(r => r.Experiment).HasForeignKey(r => r.ExperimentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Run>(e =>
+        {
+            e.Property(x => x.Project).HasMaxLength(64);
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.HasIndex(x => new { x.Project, x.Number }).IsUnique();
+            e.HasIndex(x => x.Status);
+            e.Ignore(x => x.DisplayName);
+        });
+        b.Entity<MetricPoint>(e =>
+        {
+            e.HasKey(x => new { x.RunId, x.Key, x.Step });
+            e.Property(x => x.Key).HasMaxLength(64);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // snake_case everywhere, so that the hand-written migrations and plain SQL read the same on both databases.
+        foreach (var entity in b.Model.GetEntityTypes())
+        {
+            entity.SetTableName(Snake(entity.ClrType.Name) + "s");
+            foreach (var p in entity.GetProperties()) p.SetColumnName(Snake(p.Name));
+        }
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder c)
+    {
+        // SQLite hands DateTime back without a Kind; every time we store is UTC.
+        c.Properties<DateTime>().HaveConversion<UtcConverter>();
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    public static string Snake(string name) => SnakeRegex().Replace(name, "$1_$2").ToLowerInvariant();
+
+    [GeneratedRegex("([a-z0-9])([A-Z])")]
+    private static partial Regex SnakeRegex();
+}

@@ -1,0 +1,41 @@
+using Dashboard.Data.Metrics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Data;
+
+public static class DataServices
+{
+    /// <summary>EF context factory, the metric write path and live events, on SQLite or PostgreSQL per configuration.</summary>
+    public static IServiceCollection AddDashboardData(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<StorageOptions>()
+            .Bind(config.GetSection(StorageOptions.Section))
+            .Configure(o => o.ConnectionString ??= config.GetConnectionString("Dashboard"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        services.AddDbContextFactory<DashboardDb>((sp, o) => Configure(o, sp.GetRequiredService<StorageOptions>()));
+        services.AddSingleton<IMetricStore>(sp =>
+        {
+            var storage = sp.GetRequiredService<StorageOptions>();
+            return storage.Provider == StorageProvider.Postgres ? new PostgresMetricStore(storage) : new SqliteMetricStore(storage);
+        });
+        services.AddSingleton<RunEvents>();
+        services.AddSingleton<MetricWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<MetricWriter>());
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder o, StorageOptions storage)
+    {
+        if (storage.Provider == StorageProvider.Postgres) o.UseNpgsql(storage.ResolvedConnectionString);
+        else o.UseSqlite(storage.ResolvedConnectionString);
+        // The migrations are written by hand, without a model snapshot to compare against.
+        o.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+}

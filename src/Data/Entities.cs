@@ -1,0 +1,56 @@
+namespace Dashboard.Data;
+
+/// <summary>One launch from the form or the API: a spec and the runs made from it.</summary>
+public sealed class Experiment
+{
+    public long Id { get; set; }
+    /// <summary>The project prefix; runs are numbered within it (hps/00001, hps/00002, ...).</summary>
+    public required string Name { get; set; }
+    public required string Spec { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public List<Run> Runs { get; set; } = [];
+}
+
+public static class RunStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Diverged = "diverged";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsFinished(string status) => status is Completed or Failed or Diverged or Cancelled;
+}
+
+public sealed class Run
+{
+    public long Id { get; set; }
+    public long ExperimentId { get; set; }
+    public Experiment? Experiment { get; set; }
+    public required string Project { get; set; }
+    public int Number { get; set; }
+    public string Status { get; set; } = RunStatus.Queued;
+    /// <summary>The exact spec this run trains, defaults filled in.</summary>
+    public required string Spec { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public string? Error { get; set; }
+    /// <summary>Epochs finished so far, for progress in lists without reading metric points.</summary>
+    public int Epoch { get; set; }
+    public int MaxEpochs { get; set; }
+    public long? DivergedAtStep { get; set; }
+
+    public string DisplayName => $"{Project}/{Number:D5}";
+}
+
+/// <summary>An append-only metric value; (run, key, step) is unique.</summary>
+public sealed class MetricPoint
+{
+    public long RunId { get; set; }
+    public required string Key { get; set; }
+    public long Step { get; set; }
+    public double Value { get; set; }
+    public DateTime Time { get; set; }
+}

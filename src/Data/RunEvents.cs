@@ -1,0 +1,40 @@
+namespace Dashboard.Data;
+
+public enum RunEventKind { MetricsWritten, StatusChanged }
+
+public readonly record struct RunEvent(long RunId, RunEventKind Kind);
+
+/// <summary>
+/// In-process notifications of new metric points and status changes, for live pages. Handlers run on the
+/// publisher's thread, so they must only hand work off (Blazor components call InvokeAsync).
+/// </summary>
+public sealed class RunEvents
+{
+    private readonly Lock _gate = new();
+    private Action<RunEvent>[] _handlers = [];
+
+    public IDisposable Subscribe(Action<RunEvent> handler)
+    {
+        lock (_gate) _handlers = [.. _handlers, handler];
+        return new Subscription(this, handler);
+    }
+
+    public void Publish(RunEvent e)
+    {
+        foreach (var h in Volatile.Read(ref _handlers))
+        {
+            try { h(e); }
+            catch { /* a broken subscriber must not stop training or the writer */ }
+        }
+    }
+
+    private void Unsubscribe(Action<RunEvent> handler)
+    {
+        lock (_gate) _handlers = _handlers.Where(h => h != handler).ToArray();
+    }
+
+    private sealed class Subscription(RunEvents owner, Action<RunEvent> handler) : IDisposable
+    {
+        public void Dispose() => owner.Unsubscribe(handler);
+    }
+}

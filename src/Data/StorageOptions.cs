@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dashboard.Data;
+
+public enum StorageProvider { Sqlite, Postgres }
+
+/// <summary>Section "Storage": where the dashboard keeps its database and files.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Folder for the embedded SQLite file and run artefacts; relative paths are taken from the working directory.</summary>
+    [Required]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>From ConnectionStrings:Dashboard. Empty means the embedded SQLite file under DataDir.</summary>
+    public string? ConnectionString { get; set; }
+
+    public StorageProvider Provider => IsPostgres(ConnectionString) ? StorageProvider.Postgres : StorageProvider.Sqlite;
+
+    public string ResolvedConnectionString => Provider == StorageProvider.Postgres
+        ? ConnectionString!
+        : string.IsNullOrWhiteSpace(ConnectionString)
+            // A generous busy timeout: web, Quartz and the metric writer share the one file.
+            ? $"Data Source={Path.Combine(Path.GetFullPath(DataDir), "dashboard.db")};Default Timeout=30;Pooling=True"
+            : ConnectionString;
+
+    private static bool IsPostgres(string? cs) =>
+        !string.IsNullOrWhiteSpace(cs) && cs.Contains("Host=", StringComparison.OrdinalIgnoreCase);
+}

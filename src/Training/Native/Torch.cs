@@ -1,0 +1,17 @@
+namespace Dashboard.Training.Native;
+
+/// <summary>Process-wide libtorch settings.</summary>
+public static class Torch
+{
+    public static int CudaDeviceCount()
+    {
+        NativeMethods.Check(NativeMethods.CudaDeviceCount(out var n));
+        return n;
+    }
+
+    public static int Threads
+    {
+        get { NativeMethods.Check(NativeMethods.GetNumThreads(out var n)); return n; }
+        set => NativeMethods.Check(NativeMethods.SetNumThreads(value));
+    }
+}

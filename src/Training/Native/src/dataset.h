@@ -1,0 +1,12 @@
+#pragma once
+#include <torch/torch.h>
+
+namespace dn {
+// Inputs and labels live on the training device for the whole run; batches are gathered there by index.
+struct Dataset {
+  torch::Tensor x;
+  torch::Tensor y;
+  torch::Tensor order;  // the current epoch's permutation, on the device
+  torch::Device device{torch::kCPU};
+};
+}  // namespace dn

@@ -1,0 +1,37 @@
+#include "errors.h"
+#include "api.h"
+
+namespace {
+thread_local std::string last_error;
+}
+
+void dn::set_error(const std::string& message) { last_error = message; }
+
+torch::Device dn::parse_device(const char* device) {
+  std::string name = device ? device : "cpu";
+  torch::Device parsed(name);
+  if (parsed.is_cuda()) {
+    int64_t count = torch::cuda::device_count();
+    if (parsed.index() >= count)
+      throw std::runtime_error("device " + name + " is not available (" + std::to_string(count) +
+                               " CUDA devices)");
+  }
+  return parsed;
+}
+
+DN_EXPORT const char* dn_last_error() { return last_error.c_str(); }
+
+DN_EXPORT int dn_cuda_device_count(int32_t* out) {
+  return dn::guarded("cuda_device_count", [&] { *out = static_cast<int32_t>(torch::cuda::device_count()); });
+}
+
+DN_EXPORT int dn_set_num_threads(int32_t n) {
+  return dn::guarded("set_num_threads", [&] {
+    if (n < 1) throw std::invalid_argument("thread count must be at least 1");
+    torch::set_num_threads(n);
+  });
+}
+
+DN_EXPORT int dn_get_num_threads(int32_t* out) {
+  return dn::guarded("get_num_threads", [&] { *out = torch::get_num_threads(); });
+}

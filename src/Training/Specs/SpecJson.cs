@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dashboard.Training.Specs;
+
+public static class SpecJson
+{
+    /// <summary>snake_case, and unknown keys refused, so that a typo never trains silently with a default.</summary>
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = false,
+    };
+
+    /// <summary>Reads and validates a spec; throws <see cref="InvalidSpecException"/> with a message per field.</summary>
+    public static ExperimentSpec Parse(string json)
+    {
+        var errors = new SpecErrors();
+        ExperimentSpec? spec = null;
+        try
+        {
+            spec = JsonSerializer.Deserialize<ExperimentSpec>(json, Options);
+            if (spec is null) errors.Add("spec", "the spec must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            errors.Add(FieldOf(e.Path), Describe(e));
+        }
+        if (spec is not null) SpecValidator.Validate(spec, errors);
+        if (errors.Any) throw new InvalidSpecException(errors);
+        return spec!;
+    }
+
+    public static string Serialize(ExperimentSpec spec) => JsonSerializer.Serialize(spec, Options);
+
+    private static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$") return "spec";
+        var p = path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+        // STJ writes odd names as $['name']; keep them readable.
+        return p.Replace("['", ".").Replace("']", "").TrimStart('.');
+    }
+
+    private static string Describe(JsonException e)
+    {
+        var m = e.Message;
+        if (m.Contains("could not be mapped", StringComparison.Ordinal)) return "unknown key";
+        if (e.Path is null or "$") return "not valid JSON: " + (e.InnerException?.Message ?? m.Split(" Path:")[0]);
+        return "wrong type: expected " + ExpectedKind(m);
+    }
+
+    private static string ExpectedKind(string message) =>
+        message.Contains("System.Int") ? "a whole number"
+        : message.Contains("System.Double") ? "a number"
+        : message.Contains("System.Boolean") ? "true or false"
+        : message.Contains("System.String[]") || message.Contains("System.Int32[]") ? "a list"
+        : message.Contains("System.String") ? "a string"
+        : "a value of another type";
+}

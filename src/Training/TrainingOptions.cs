@@ -1,0 +1,15 @@
+namespace Dashboard.Training;
+
+/// <summary>Section "Training": how this host trains.</summary>
+public sealed class TrainingOptions
+{
+    public const string Section = "Training";
+
+    /// <summary>libtorch intra-op threads; 0 means one per core (libtorch's own default is not reliable here).</summary>
+    public int Threads { get; set; }
+
+    public string FashionMnistDir { get; set; } = "/usr/share/datasets/fashion-mnist";
+    public string MnistDir { get; set; } = "data/mnist";
+
+    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+}

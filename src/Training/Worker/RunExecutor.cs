@@ -1,0 +1,110 @@
+using Dashboard.Data;
+using Dashboard.Data.Metrics;
+using Dashboard.Training.Datasets;
+using Dashboard.Training.Engine;
+using Dashboard.Training.Specs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Training.Worker;
+
+/// <summary>Trains one stored run: marks it running, feeds its metrics to the writer, records how it ended.</summary>
+public sealed class RunExecutor(
+    IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
+    IOptions<TrainingOptions> training, ILogger<RunExecutor> log)
+{
+    private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
+    private readonly MetricWriter _writer = writer;
+    private readonly RunEvents _events = events;
+
+    public async Task ExecuteAsync(long runId, CancellationToken ct)
+    {
+        ExperimentSpec spec;
+        await using (var db = await _dbs.CreateDbContextAsync(ct))
+        {
+            var run = await db.Runs.FindAsync([runId], ct);
+            // Idempotent: a trigger fired again for a finished run does nothing.
+            if (run is null || RunStatus.IsFinished(run.Status)) return;
+            spec = SpecJson.Parse(run.Spec);
+            run.Status = RunStatus.Running;
+            run.StartedAt = DateTime.UtcNow;
+            run.FinishedAt = null;
+            run.Error = null;
+            run.Epoch = 0;
+            // No checkpoints yet: a run that starts again starts from scratch, so its old points go.
+            await db.MetricPoints.Where(p => p.RunId == runId).ExecuteDeleteAsync(ct);
+            await db.SaveChangesAsync(ct);
+        }
+        _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+        log.LogInformation("Run {RunId} started", runId);
+
+        string status;
+        string? error = null;
+        long? divergedAt = null;
+        try
+        {
+            var sink = new Sink(this, runId);
+            // Training blocks its thread for the whole run; keep it off the thread pool.
+            var result = await Task.Factory.StartNew(() =>
+            {
+                var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value);
+                return Trainer.Train(spec, data, sink, ct);
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            await sink.Drain();
+            (status, divergedAt) = result.Outcome switch
+            {
+                TrainOutcome.Completed => (RunStatus.Completed, (long?)null),
+                TrainOutcome.Diverged => (RunStatus.Diverged, result.DivergedAtStep),
+                _ => (RunStatus.Queued, null),
+            };
+            if (result.Outcome == TrainOutcome.Diverged) error = $"loss became NaN or infinite at step {result.DivergedAtStep}";
+            if (result.Outcome == TrainOutcome.Cancelled) error = "interrupted by the host shutting down; it will start again";
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            (status, error) = (RunStatus.Queued, "interrupted by the host shutting down; it will start again");
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Run {RunId} failed", runId);
+            (status, error) = (RunStatus.Failed, e.Message);
+        }
+
+        await _writer.FlushAsync();
+        await using (var db = await _dbs.CreateDbContextAsync(CancellationToken.None))
+        {
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.Error, error)
+                .SetProperty(r => r.DivergedAtStep, divergedAt)
+                .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
+        }
+        _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+        log.LogInformation("Run {RunId} ended {Status}", runId, status);
+    }
+
+    private sealed class Sink(RunExecutor owner, long runId) : ITrainingSink
+    {
+        private Task _progress = Task.CompletedTask;
+
+        public void Log(IReadOnlyList<MetricSample> samples)
+        {
+            foreach (var s in samples)
+                owner._writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
+        }
+
+        public void EpochEnded(int epoch, int maxEpochs)
+        {
+            // Progress for lists; written off the training thread, in order.
+            _progress = _progress.ContinueWith(async _ =>
+            {
+                await using var db = await owner._dbs.CreateDbContextAsync();
+                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
+                owner._events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+            }).Unwrap();
+        }
+
+        public Task Drain() => _progress;
+    }
+}

@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dashboard.Training.Worker;
+
+/// <summary>Section "Worker": whether this process trains runs, and how many at once.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+
+    /// <summary>The web process trains runs itself (embedded mode); a web node of a cluster sets this false.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Runs trained at the same time on this host.</summary>
+    [Range(1, 64)]
+    public int Slots { get; set; } = 1;
+
+    public string[] Devices { get; set; } = ["cpu"];
+}
