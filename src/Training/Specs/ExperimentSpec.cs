@@ -39,6 +39,8 @@ public interface INamedSpec<TSelf> where TSelf : INamedSpec<TSelf>
 {
     string Name { get; }
     static abstract TSelf FromName(string name);
+    /// <summary>The key this section sits under in a spec, for error paths.</summary>
+    static abstract string Section { get; }
 }
 
 public sealed record DatasetSpec : INamedSpec<DatasetSpec>
@@ -55,6 +57,7 @@ public sealed record DatasetSpec : INamedSpec<DatasetSpec>
     /// <summary>Folder of the IDX files (mnist, fashion_mnist); empty means the configured default.</summary>
     public string? Folder { get; init; }
     public static DatasetSpec FromName(string name) => new() { Name = name };
+    public static string Section => "dataset";
 }
 
 public sealed record ModelSpec : INamedSpec<ModelSpec>
@@ -66,6 +69,7 @@ public sealed record ModelSpec : INamedSpec<ModelSpec>
     /// <summary>One per hidden layer; empty means relu throughout.</summary>
     public string[] ActFuncs { get; init; } = [];
     public static ModelSpec FromName(string name) => new() { Name = name };
+    public static string Section => "model";
 }
 
 public sealed record LossSpec : INamedSpec<LossSpec>
@@ -75,6 +79,7 @@ public sealed record LossSpec : INamedSpec<LossSpec>
     public double Factor { get; init; } = 0.001;
     public double Width { get; init; } = 1;
     public static LossSpec FromName(string name) => new() { Name = name };
+    public static string Section => "loss_func";
 }
 
 public sealed record OptimizerSpec : INamedSpec<OptimizerSpec>
@@ -87,13 +92,15 @@ public sealed record OptimizerSpec : INamedSpec<OptimizerSpec>
     /// <summary>The notebooks' name for weight decay in sgd_momentum_wdecay; wins over weight_decay when given.</summary>
     public double? Regularization { get; init; }
     public static OptimizerSpec FromName(string name) => new() { Name = name };
+    public static string Section => "optimizer";
 
-    public double EffectiveMomentum => Momentum ?? (Name == "sgd_momentum_wdecay" ? 0.9 : 0);
-    public double EffectiveWeightDecay => Regularization ?? WeightDecay;
+    [JsonIgnore] public double EffectiveMomentum => Momentum ?? (Name == "sgd_momentum_wdecay" ? 0.9 : 0);
+    [JsonIgnore] public double EffectiveWeightDecay => Regularization ?? WeightDecay;
 }
 
 public sealed record AccuracySpec : INamedSpec<AccuracySpec>
 {
     public string Name { get; init; } = "softmax_accuracy";
     public static AccuracySpec FromName(string name) => new() { Name = name };
+    public static string Section => "acc_func";
 }

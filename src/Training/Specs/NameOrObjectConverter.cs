@@ -12,8 +12,22 @@ public sealed class NameOrObjectConverter<T> : JsonConverter<T> where T : class,
             JsonTokenType.String => T.FromName(reader.GetString()!),
             JsonTokenType.Null => null,
             // Placed on properties, not on the type, so this inner call does not come back here.
-            _ => JsonSerializer.Deserialize<T>(ref reader, options),
+            _ => ReadObject(ref reader, options),
         };
+
+    private static T? ReadObject(ref Utf8JsonReader reader, JsonSerializerOptions options)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(ref reader, options);
+        }
+        catch (JsonException e)
+        {
+            // The nested call reports paths from its own root; put the section back in front.
+            var inner = (e.Path ?? "$").TrimStart('$');
+            throw new JsonException(e.Message, "$." + T.Section + inner, e.LineNumber, e.BytePositionInLine, e);
+        }
+    }
 
     public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
         JsonSerializer.Serialize(writer, value, options);

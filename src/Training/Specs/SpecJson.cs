@@ -14,6 +14,7 @@ public static class SpecJson
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         WriteIndented = false,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     /// <summary>Reads and validates a spec; throws <see cref="InvalidSpecException"/> with a message per field.</summary>
@@ -21,6 +22,16 @@ public static class SpecJson
     {
         var errors = new SpecErrors();
         ExperimentSpec? spec = null;
+        try
+        {
+            // Syntax first, so that broken JSON is reported as such rather than against the field it stopped in.
+            using (JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })) { }
+        }
+        catch (JsonException e)
+        {
+            errors.Add("spec", "not valid JSON: " + e.Message.Split(" Path:")[0]);
+            throw new InvalidSpecException(errors);
+        }
         try
         {
             spec = JsonSerializer.Deserialize<ExperimentSpec>(json, Options);
@@ -49,7 +60,6 @@ public static class SpecJson
     {
         var m = e.Message;
         if (m.Contains("could not be mapped", StringComparison.Ordinal)) return "unknown key";
-        if (e.Path is null or "$") return "not valid JSON: " + (e.InnerException?.Message ?? m.Split(" Path:")[0]);
         return "wrong type: expected " + ExpectedKind(m);
     }
 

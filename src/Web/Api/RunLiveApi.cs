@@ -1,0 +1,72 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>
+/// Server-sent events for one run's page: its status, then the metric points it gains, as they are stored.
+/// Woken by the writer's in-process event, and every two seconds for runs trained in another process.
+/// </summary>
+public static class RunLiveApi
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+
+    public static void MapRunLiveApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/runs/{id:long}/live", (long id, string? keys, IDbContextFactory<DashboardDb> dbs, RunEvents events, CancellationToken ct) =>
+        {
+            var wanted = (keys ?? "loss,val_loss,train_accuracy,val_accuracy")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Take(32).ToArray();
+            return TypedResults.ServerSentEvents(Stream(id, wanted, dbs, events, ct));
+        });
+    }
+
+    private static async IAsyncEnumerable<SseItem<object>> Stream(long id, string[] keys, IDbContextFactory<DashboardDb> dbs,
+        RunEvents events, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var wake = new SemaphoreSlim(0);
+        using var subscription = events.Subscribe(e => { if (e.RunId == id && wake.CurrentCount == 0) wake.Release(); });
+        var last = keys.ToDictionary(k => k, _ => -1L);
+        string? lastState = null;
+        while (!ct.IsCancellationRequested)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            // Status first: points stored before a finished status are then all sent in this same round.
+            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+            if (run is null)
+            {
+                yield return new SseItem<object>(new { error = "no such run" }, "missing");
+                yield break;
+            }
+            var points = new Dictionary<string, object>();
+            foreach (var key in keys)
+            {
+                var after = last[key];
+                var rows = await db.MetricPoints.AsNoTracking().Where(p => p.RunId == id && p.Key == key && p.Step > after)
+                    .OrderBy(p => p.Step).Select(p => new { p.Step, p.Value }).ToListAsync(ct);
+                if (rows.Count == 0) continue;
+                last[key] = rows[^1].Step;
+                points[key] = new { x = rows.Select(r => r.Step), y = rows.Select(r => r.Value) };
+            }
+            if (points.Count > 0) yield return new SseItem<object>(points, "points");
+
+            var state = new
+            {
+                status = run.Status, epoch = run.Epoch, max_epochs = run.MaxEpochs, error = run.Error,
+                diverged_at_step = run.DivergedAtStep, started_at = run.StartedAt, finished_at = run.FinishedAt,
+            };
+            var stateKey = $"{run.Status}|{run.Epoch}|{run.Error}|{run.FinishedAt:O}";
+            if (stateKey != lastState)
+            {
+                lastState = stateKey;
+                yield return new SseItem<object>(state, "run");
+            }
+            if (RunStatus.IsFinished(run.Status)) yield break;
+
+            try { await wake.WaitAsync(Poll, ct); }
+            catch (OperationCanceledException) { yield break; }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Dashboard.Web.Api;
+
+public static class RunsApi
+{
+    public static void MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/runs", async (IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var runs = await db.Runs.OrderByDescending(r => r.Id).Take(500).ToListAsync(ct);
+            return Results.Ok(runs.Select(ToJson));
+        });
+
+        app.MapGet("/api/runs/{id:long}", async (long id, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var run = await db.Runs.FindAsync([id], ct);
+            return run is null ? Results.NotFound() : Results.Ok(ToJson(run));
+        });
+
+        app.MapGet("/api/runs/{id:long}/metrics", async (long id, string? key, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            if (string.IsNullOrWhiteSpace(key))
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["required, e.g. ?key=loss"] });
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            var points = await db.MetricPoints.Where(p => p.RunId == id && p.Key == key).OrderBy(p => p.Step)
+                .Select(p => new { step = p.Step, value = p.Value, time = p.Time }).ToListAsync(ct);
+            return Results.Ok(points);
+        });
+    }
+
+    private static object ToJson(Run r) => new
+    {
+        id = r.Id,
+        name = r.DisplayName,
+        experiment_id = r.ExperimentId,
+        status = r.Status,
+        spec = JsonNode.Parse(r.Spec),
+        created_at = r.CreatedAt,
+        started_at = r.StartedAt,
+        finished_at = r.FinishedAt,
+        error = r.Error,
+        epoch = r.Epoch,
+        max_epochs = r.MaxEpochs,
+        diverged_at_step = r.DivergedAtStep,
+    };
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Dashboard.Data;
+using Dashboard.Training.Worker;
+using Dashboard.Web.Api;
+using Dashboard.Web.Components;
+
+namespace Dashboard.Web;
+
+public static class WebSetup
+{
+    public static void AddDashboard(this WebApplicationBuilder builder)
+    {
+        // Build-time static assets (scoped CSS) outside Development too, for the plain `dotnet Dashboard.Web.dll`.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddDashboardData(builder.Configuration);
+        builder.Services.AddDashboardWorker(builder.Configuration);
+        builder.Services.AddRazorComponents();
+        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+    }
+
+    public static async Task PrepareStorageAsync(this WebApplication app) =>
+        await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+
+    public static void UseDashboard(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseStaticFiles();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapExperimentsApi();
+        app.MapRunsApi();
+        app.MapRunLiveApi();
+        app.MapRazorComponents<App>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls) app.Logger.LogInformation("Dashboard listening on {Url}", url);
+        });
+    }
+}
