@@ -1,0 +1,94 @@
+using Microsoft.Playwright;
+
+namespace Dashboard.Browser.Tests;
+
+/// <summary>In Debian's Chromium: define an experiment in the form, launch it, watch the chart grow, see it complete.</summary>
+public sealed class ExperimentFlowTests : IAsyncLifetime
+{
+    private readonly BrowserFactory _app = new();
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app.StartServer();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        _app.Dispose();
+    }
+
+    private static Task<int> LossPoints(IPage page) =>
+        page.EvaluateAsync<int>("() => { const c = document.getElementById('loss-chart'); return c && c.data ? c.data[0].x.length : 0; }");
+
+    [Fact]
+    public async Task Fill_the_form_launch_watch_the_loss_chart_grow_live_and_see_the_run_complete()
+    {
+        var page = await _browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
+        page.PageError += (_, e) => consoleErrors.Add(e);
+
+        await page.GotoAsync(_app.BaseUrl + "/experiments/new");
+        await page.FillAsync("#name", "browser");
+        await page.FillAsync("#n", "24000");
+        await page.FillAsync("#p", "256");
+        await page.FillAsync("#d", "8");
+        await page.FillAsync("#classes", "4");
+        await page.FillAsync("#layer_size", "256, 256");
+        await page.SelectOptionAsync("#activation", "tanh");
+        await page.FillAsync("#lr", "-0.05");
+        await page.FillAsync("#batch_size", "32");
+        await page.FillAsync("#max_epochs", "6");
+
+        // A bad value is answered beside its field, and nothing is launched.
+        await page.ClickAsync("#launch");
+        var lrError = page.Locator(".field-error[data-field='optimizer.lr']");
+        await Assertions.Expect(lrError).ToContainTextAsync("positive");
+        Assert.EndsWith("/experiments/new", page.Url);
+        Assert.Equal("-0.05", await page.InputValueAsync("#lr"));
+
+        await page.FillAsync("#lr", "0.05");
+        await page.ClickAsync("#launch");
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"));
+        await Assertions.Expect(page.Locator("#run-name")).ToHaveTextAsync("browser/00001");
+
+        // Live: while the run trains, the chart gains points without a reload.
+        await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length > 0", null, new() { Timeout = 30_000 });
+        var first = await LossPoints(page);
+        await page.WaitForFunctionAsync($"() => document.getElementById('loss-chart').data[0].x.length > {first}", null, new() { Timeout = 30_000 });
+        var second = await LossPoints(page);
+        Assert.True(second > first);
+        Assert.Equal("running", await page.Locator("#run-status .badge").GetAttributeAsync("data-status"));
+
+        await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 120_000 });
+        // Every step is on the chart once the run is done: 6 epochs of ceil(19200 / 32) steps.
+        await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length === 3600", null, new() { Timeout = 10_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('accuracy-chart').data[1].x.length === 6", null, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("#run-epoch")).ToHaveTextAsync("6");
+
+        // The runs list shows it completed.
+        await page.GotoAsync(_app.BaseUrl + "/");
+        await Assertions.Expect(page.Locator("#runs tr", new() { HasText = "browser/00001" }).Locator(".badge")).ToHaveTextAsync("completed");
+
+        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOT") is { Length: > 0 } shot)
+        {
+            await page.GotoAsync(_app.BaseUrl + "/runs/1");
+            await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length === 3600");
+            await page.SetViewportSizeAsync(1400, 900);
+            await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
+        }
+        Assert.Empty(consoleErrors);
+    }
+}

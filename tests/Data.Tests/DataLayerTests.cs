@@ -1,0 +1,149 @@
+using Dashboard.Data.Metrics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dashboard.Data.Tests;
+
+/// <summary>The same data tests on a real SQLite file and on a real PostgreSQL.</summary>
+public abstract class DataLayerTests
+{
+    protected abstract Task<StorageOptions> NewDatabaseAsync();
+
+    private static DashboardDb Open(StorageOptions storage)
+    {
+        var b = new DbContextOptionsBuilder<DashboardDb>();
+        DataServices.Configure(b, storage);
+        return new DashboardDb(b.Options);
+    }
+
+    private static async Task<long> AddRunAsync(StorageOptions storage, string project = "hps", int number = 1)
+    {
+        await using var db = Open(storage);
+        var e = new Experiment { Name = project, Spec = "{}", CreatedAt = DateTime.UtcNow };
+        e.Runs.Add(new Run { Project = project, Number = number, Spec = """{"max_epochs":3}""", CreatedAt = DateTime.UtcNow, MaxEpochs = 3 });
+        db.Experiments.Add(e);
+        await db.SaveChangesAsync();
+        return e.Runs[0].Id;
+    }
+
+    [Fact]
+    public async Task The_schema_is_created_on_first_start_and_starting_again_changes_nothing()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        await DatabaseSetup.MigrateAsync(storage);
+
+        await using var db = Open(storage);
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(["20261121000001_Initial"], await db.Database.GetAppliedMigrationsAsync());
+        var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
+        Assert.Equal("hps/00001", run.DisplayName);
+        Assert.Equal(RunStatus.Queued, run.Status);
+    }
+
+    [Fact]
+    public async Task Run_times_come_back_as_utc_and_status_changes_stick()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        var started = new DateTime(2026, 11, 21, 10, 30, 15, 123, DateTimeKind.Utc);
+        await using (var db = Open(storage))
+        {
+            var run = await db.Runs.SingleAsync(r => r.Id == id);
+            run.Status = RunStatus.Diverged;
+            run.StartedAt = started;
+            run.DivergedAtStep = 42;
+            run.Error = "loss became NaN";
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(storage))
+        {
+            var run = await db.Runs.SingleAsync(r => r.Id == id);
+            Assert.Equal(RunStatus.Diverged, run.Status);
+            Assert.Equal(started, run.StartedAt);
+            Assert.Equal(DateTimeKind.Utc, run.StartedAt!.Value.Kind);
+            Assert.Equal(42, run.DivergedAtStep);
+        }
+    }
+
+    [Fact]
+    public async Task Run_numbers_are_unique_within_a_project()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        await AddRunAsync(storage, "hps", 1);
+        await AddRunAsync(storage, "other", 1);
+        await Assert.ThrowsAsync<DbUpdateException>(() => AddRunAsync(storage, "hps", 1));
+    }
+
+    [Fact]
+    public async Task The_metric_writer_stores_points_in_batches_and_tells_subscribers()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        IMetricStore store = storage.Provider == StorageProvider.Postgres ? new PostgresMetricStore(storage) : new SqliteMetricStore(storage);
+        var events = new RunEvents();
+        var told = new List<RunEvent>();
+        using var sub = events.Subscribe(e => { lock (told) told.Add(e); });
+        using var writer = new MetricWriter(store, events, NullLogger<MetricWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+
+        var t0 = new DateTime(2026, 11, 21, 12, 0, 0, DateTimeKind.Utc);
+        for (int step = 1; step <= 12_000; step++)
+        {
+            writer.Enqueue(new MetricPoint { RunId = id, Key = "loss", Step = step, Value = 1.0 / step, Time = t0.AddMilliseconds(step) });
+            if (step % 1000 == 0) writer.Enqueue(new MetricPoint { RunId = id, Key = "val_loss", Step = step, Value = 2.0 / step, Time = t0 });
+        }
+        await writer.FlushAsync();
+        await writer.StopAsync(CancellationToken.None);
+
+        await using var db = Open(storage);
+        var loss = await db.MetricPoints.Where(p => p.RunId == id && p.Key == "loss").OrderBy(p => p.Step).ToListAsync();
+        Assert.Equal(12_000, loss.Count);
+        Assert.Equal(Enumerable.Range(1, 12_000).Select(i => (long)i), loss.Select(p => p.Step));
+        Assert.Equal(1.0 / 7, loss[6].Value);
+        Assert.Equal(t0.AddMilliseconds(7), loss[6].Time);
+        Assert.Equal(12, await db.MetricPoints.CountAsync(p => p.RunId == id && p.Key == "val_loss"));
+        Assert.Contains(new RunEvent(id, RunEventKind.MetricsWritten), told);
+    }
+
+    [Fact]
+    public async Task Deleting_a_run_removes_its_points()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        await using var db = Open(storage);
+        db.MetricPoints.Add(new MetricPoint { RunId = id, Key = "loss", Step = 1, Value = 0.5, Time = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync();
+        Assert.Equal(0, await db.MetricPoints.CountAsync());
+    }
+}
+
+public sealed class SqliteDataLayerTests : DataLayerTests, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dashboard-sqlite").FullName;
+
+    protected override Task<StorageOptions> NewDatabaseAsync() =>
+        Task.FromResult(new StorageOptions { DataDir = Path.Combine(_dir, Guid.NewGuid().ToString("N")) });
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
+
+public sealed class PostgresDataLayerTests(PostgresServer server) : DataLayerTests, IClassFixture<PostgresServer>
+{
+    protected override async Task<StorageOptions> NewDatabaseAsync()
+    {
+        var name = "t" + Guid.NewGuid().ToString("N")[..12];
+        await server.CreateDatabaseAsync(name);
+        return new StorageOptions { ConnectionString = server.ConnectionString(name) };
+    }
+}

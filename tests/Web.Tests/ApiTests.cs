@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Dashboard.Web.Tests;
+
+public sealed class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private const string Hyperspheres = """
+        { "name": "hps",
+          "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3 },
+          "model": { "name": "mlp", "layer_size": [32], "act_funcs": ["relu"] },
+          "optimizer": { "name": "sgd", "lr": 0.1 },
+          "batch_size": 30, "max_epochs": 4 }
+        """;
+
+    private Task<HttpResponseMessage> Post(string json) =>
+        _client.PostAsync("/api/experiments", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    private async Task<JsonElement> WaitFinished(long runId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var run = await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
+            var status = run.GetProperty("status").GetString();
+            if (status is "completed" or "failed" or "diverged" or "cancelled") return run;
+            Assert.True(DateTime.UtcNow < deadline, $"run {runId} still {status}");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_posted_spec_trains_to_completion_with_its_metrics_stored()
+    {
+        var response = await Post(Hyperspheres);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(body.GetProperty("experiment_id").GetInt64() > 0);
+        var runId = body.GetProperty("run_ids")[0].GetInt64();
+
+        var run = await WaitFinished(runId);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("error").ValueKind);
+        Assert.StartsWith("hps/", run.GetProperty("name").GetString());
+        Assert.Equal(600, run.GetProperty("spec").GetProperty("dataset").GetProperty("n").GetInt32());
+        Assert.Equal(0, run.GetProperty("spec").GetProperty("seed").GetInt32()); // defaults are stored too
+        var created = run.GetProperty("created_at").GetDateTime();
+        var started = run.GetProperty("started_at").GetDateTime();
+        var finished = run.GetProperty("finished_at").GetDateTime();
+        Assert.True(created <= started && started <= finished);
+
+        var loss = await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss");
+        Assert.Equal(4 * 480 / 30, loss!.Length);
+        var steps = loss.Select(p => p.GetProperty("step").GetInt64()).ToArray();
+        Assert.Equal(steps.Order(), steps);
+        var values = loss.Select(p => p.GetProperty("value").GetDouble()).ToArray();
+        Assert.True(values.TakeLast(8).Average() < values.Take(8).Average());
+        Assert.True(loss[0].TryGetProperty("time", out _));
+
+        var accuracy = await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=val_accuracy");
+        Assert.Equal(4, accuracy!.Length);
+        foreach (var key in new[] { "lr", "updates", "samples", "elapsed", "val_loss", "epoch_time" })
+            Assert.NotEmpty((await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key={key}"))!);
+    }
+
+    [Fact]
+    public async Task Runs_in_one_project_are_numbered_in_order()
+    {
+        var a = (await (await Post(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        var b = (await (await Post(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        Assert.Equal("numbered/00001", (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{a}")).GetProperty("name").GetString());
+        Assert.Equal("numbered/00002", (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{b}")).GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"model":"mlp"}""", "dataset", "required")]
+    [InlineData("""{"dataset":"hyperspheres","model":"transformer"}""", "model.name", "unknown model")]
+    [InlineData("""{"dataset":"hyperspheres","model":"mlp","optimizer":{"name":"sgd","lr":-0.01}}""", "optimizer.lr", "positive")]
+    [InlineData("""{"dataset":"hyperspheres","model":{"name":"mlp","layer_size":[64,32],"act_funcs":["relu"]}}""", "model.act_funcs", "1 activations for 2 layers")]
+    [InlineData("""{"dataset":"hyperspheres","model":"mlp","optimiser":{"lr":0.1}}""", "optimiser", "unknown key")]
+    [InlineData("""{"dataset":{"name":"hyperspheres","n":"many"},"model":"mlp"}""", "dataset.n", "whole number")]
+    [InlineData("""not json""", "spec", "not valid JSON")]
+    public async Task A_bad_spec_is_a_400_naming_the_field_and_nothing_is_stored(string json, string field, string message)
+    {
+        var before = (await _client.GetFromJsonAsync<JsonElement[]>("/api/runs"))!.Length;
+        var response = await Post(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var messages = problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()).ToList();
+        Assert.Contains(messages, m => m!.Contains(message));
+        Assert.Equal(before, (await _client.GetFromJsonAsync<JsonElement[]>("/api/runs"))!.Length);
+    }
+
+    [Fact]
+    public async Task Unknown_runs_are_404_and_metrics_need_a_key()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999/metrics?key=loss")).StatusCode);
+        var created = await (await Post(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
+        var response = await _client.GetAsync($"/api/runs/{created.GetProperty("run_ids")[0].GetInt64()}/metrics");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("key", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_diverging_run_is_shown_as_diverged_at_its_step()
+    {
+        var created = await (await Post(Hyperspheres.Replace("\"lr\": 0.1", "\"lr\": 1e7").Replace("\"max_epochs\": 4", "\"max_epochs\": 50")))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var run = await WaitFinished(created.GetProperty("run_ids")[0].GetInt64());
+        Assert.Equal("diverged", run.GetProperty("status").GetString());
+        var step = run.GetProperty("diverged_at_step").GetInt64();
+        Assert.Contains($"step {step}", run.GetProperty("error").GetString());
+        Assert.True(run.GetProperty("epoch").GetInt32() < 50);
+    }
+
+    [Fact]
+    public async Task The_pages_render()
+    {
+        var created = await (await Post(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
+        var id = created.GetProperty("run_ids")[0].GetInt64();
+        var list = await _client.GetStringAsync("/");
+        Assert.Contains($"href=\"runs/{id}\"", list);
+        var page = await _client.GetStringAsync($"/runs/{id}");
+        Assert.Contains("id=\"loss-chart\"", page);
+        Assert.Contains("hyperspheres", page);
+        var form = await _client.GetStringAsync("/experiments/new");
+        Assert.Contains("name=\"__RequestVerificationToken\"", form);
+        Assert.Contains("id=\"layer_size\"", form);
+    }
+}
