@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libtorch-dev libopenblas0-pthread dataset-fashion-mnist cmake g++ nodejs npm postgresql chromium python3-torch; do
+for pkg in libtorch-dev libopenblas0-pthread dataset-fashion-mnist postgresql chromium python3-torch; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
+# Tools may come from elsewhere than Debian (a Node.js install of its own, say): only their absence matters.
+command -v cmake >/dev/null || need+=(cmake)
+command -v g++ >/dev/null || need+=(g++)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -35,7 +35,7 @@ public static class WebSetup
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            foreach (var url in app.Urls) app.Logger.LogInformation("Dashboard listening on {Url}", url);
+            foreach (var url in app.Urls) Console.WriteLine($"Dashboard is running at {url}");
         });
     }
 }
