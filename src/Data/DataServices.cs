@@ -13,8 +13,7 @@ public static class DataServices
     public static IServiceCollection AddDashboardData(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<StorageOptions>()
-            .Bind(config.GetSection(StorageOptions.Section))
-            .Configure(o => o.ConnectionString ??= config.GetConnectionString("Dashboard"))
+            .Configure(o => o.BindFrom(config))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Dashboard.Data;
 
@@ -15,6 +16,14 @@ public sealed class StorageOptions
 
     /// <summary>From ConnectionStrings:Dashboard. Empty means the embedded SQLite file under DataDir.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Fills these options from the Storage section, with ConnectionStrings:Dashboard as the connection string.</summary>
+    public StorageOptions BindFrom(IConfiguration config)
+    {
+        config.GetSection(Section).Bind(this);
+        ConnectionString ??= config.GetConnectionString("Dashboard");
+        return this;
+    }
 
     public StorageProvider Provider => IsPostgres(ConnectionString) ? StorageProvider.Postgres : StorageProvider.Sqlite;
 

@@ -23,9 +23,7 @@ public static class WorkerServices
         services.AddSingleton<RunLauncher>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        var storage = new StorageOptions();
-        config.GetSection(StorageOptions.Section).Bind(storage);
-        storage.ConnectionString ??= config.GetConnectionString("Dashboard");
+        var storage = new StorageOptions().BindFrom(config);
 
         services.AddQuartz(q =>
         {
