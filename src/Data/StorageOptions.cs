@@ -25,6 +25,9 @@ public sealed class StorageOptions
         return this;
     }
 
+    /// <summary>A run's checkpoints and stored minima: DataDir/runs/{id}/checkpoints.</summary>
+    public string CheckpointDir(long runId) => Path.Combine(Path.GetFullPath(DataDir), "runs", runId.ToString(), "checkpoints");
+
     public StorageProvider Provider => IsPostgres(ConnectionString) ? StorageProvider.Postgres : StorageProvider.Sqlite;
 
     public string ResolvedConnectionString => Provider == StorageProvider.Postgres

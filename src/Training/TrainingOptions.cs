@@ -10,6 +10,8 @@ public sealed class TrainingOptions
 
     public string FashionMnistDir { get; set; } = "/usr/share/datasets/fashion-mnist";
     public string MnistDir { get; set; } = "data/mnist";
+    /// <summary>CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin), or their cifar-10-batches-bin folder.</summary>
+    public string Cifar10Dir { get; set; } = "data/cifar10";
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 }

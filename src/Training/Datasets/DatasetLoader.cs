@@ -4,13 +4,39 @@ namespace Dashboard.Training.Datasets;
 
 public static class DatasetLoader
 {
-    public static TrainingData Load(DatasetSpec spec, long seed, TrainingOptions options) => spec.Name switch
+    /// <summary>The shape of one sample, known from the spec alone (the run page draws the model without loading data).</summary>
+    public static long[] InputShapeOf(DatasetSpec spec) => spec.Name switch
     {
-        "hyperspheres" => Hyperspheres.Generate(spec.N, spec.P, spec.D, spec.Classes, spec.Noise, spec.ValFraction, seed),
-        "fashion_mnist" => Idx(spec.Folder ?? options.FashionMnistDir),
-        "mnist" => Idx(spec.Folder ?? options.MnistDir),
+        "hyperspheres" => [spec.P],
+        "mnist" or "fashion_mnist" => [1, 28, 28],
+        "cifar10" => [3, 32, 32],
         _ => throw new ArgumentException($"unknown dataset '{spec.Name}'"),
     };
+
+    public static int ClassesOf(DatasetSpec spec) => spec.Name == "hyperspheres" ? spec.Classes : 10;
+
+    public static TrainingData Load(DatasetSpec spec, long seed, TrainingOptions options)
+    {
+        var data = spec.Name switch
+        {
+            "hyperspheres" => Hyperspheres.Generate(spec.N, spec.P, spec.D, spec.Classes, spec.Noise, spec.ValFraction, seed),
+            "fashion_mnist" => Idx(spec.Folder ?? options.FashionMnistDir),
+            "mnist" => Idx(spec.Folder ?? options.MnistDir),
+            "cifar10" => Cifar10Files.Load(spec.Folder ?? options.Cifar10Dir),
+            _ => throw new ArgumentException($"unknown dataset '{spec.Name}'"),
+        };
+        // The subset is drawn from the training split only; validation stays whole so that runs of different
+        // sizes are scored on the same samples.
+        if (spec.Size is { } size && size < data.Train.Count)
+            data = data with { Train = Subsets.Stratified(data.Train, size, data.Classes, seed) };
+        if (spec.Normalize)
+        {
+            var (mean, std) = Normalisation.PerChannel(data.Train);
+            Normalisation.Apply(data.Train, mean, std);
+            Normalisation.Apply(data.Validation, mean, std);
+        }
+        return data;
+    }
 
     // The standard train/test split: test is the validation set, as in the notebooks.
     private static TrainingData Idx(string folder) =>

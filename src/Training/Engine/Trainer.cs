@@ -17,51 +17,107 @@ public interface ITrainingSink
 {
     void Log(IReadOnlyList<MetricSample> samples);
     void EpochEnded(int epoch, int maxEpochs) { }
+    /// <summary>Things a researcher should read: resumed from a checkpoint, a minimum stored, a checkpoint written.</summary>
+    void Message(string text) { }
+}
+
+/// <summary>Where a run keeps its checkpoints and what it resumes from; all optional (a bare run keeps nothing).</summary>
+public sealed record TrainContext
+{
+    public string? CheckpointDir { get; init; }
+    /// <summary>A checkpoint (.pt with its .json) to continue from; the run goes on at the epoch after it.</summary>
+    public string? ResumeFrom { get; init; }
+    /// <summary>Turns a loss_func.minima_from entry (a file, or a run reference the host knows) into a checkpoint path.</summary>
+    public Func<string, string> ResolveCheckpoint { get; init; } = reference => reference;
 }
 
 /// <summary>
 /// The training loop: one native call per step, statistics read back from the device only when logged.
-/// A non-finite loss ends the run at once as diverged, at the step it happened.
+/// Learning rate and batch size are pure functions of (epoch, step), so a run resumed from a checkpoint at an
+/// epoch boundary continues exactly as the uninterrupted one. A non-finite loss ends the run at once as
+/// diverged, at the step it happened.
 /// </summary>
 public static class Trainer
 {
-    public static TrainResult Train(ExperimentSpec spec, TrainingData data, ITrainingSink sink, CancellationToken ct)
+    public static TrainResult Train(ExperimentSpec spec, TrainingData data, ITrainingSink sink, CancellationToken ct, TrainContext? context = null)
     {
-        var graph = ModelFactory.Build(spec.Model!, data.Train.Features, data.Classes);
+        context ??= new TrainContext();
+        var graph = ModelFactory.Build(spec.Model!, data.Train.Shape[1..], data.Classes);
         var seed = unchecked((ulong)spec.Seed);
-        using var model = NativeModel.Create(graph, spec.Device, seed);
-        using var optimizer = CreateOptimizer(model, spec.Optimizer);
-        using var train = DeviceDataset.Create(data.Train.Inputs, data.Train.Shape, data.Train.Labels, spec.Device);
-        using var validation = DeviceDataset.Create(data.Validation.Inputs, data.Validation.Shape, data.Validation.Labels, spec.Device);
+        using var model = NativeModel.Create(graph, Devices(spec), seed);
+        using var optimizers = CreateOptimizers(model, spec.Optimizer);
+        using var train = DeviceDataset.Create(data.Train.Inputs, data.Train.Shape, data.Train.Labels, model.Device);
+        using var validation = DeviceDataset.Create(data.Validation.Inputs, data.Validation.Shape, data.Validation.Labels, model.Device);
+        if (spec.Dataset!.CropPadding > 0 || spec.Dataset.Flip) train.SetAugmentation(spec.Dataset.CropPadding, spec.Dataset.Flip);
 
-        var clock = Stopwatch.StartNew();
-        var final = new Dictionary<string, double> { ["params"] = model.ParameterCount() };
-        long step = 0, samples = 0;
-        int batch = spec.BatchSize;
-        double lr = spec.Optimizer.Lr;
+        var checkpoints = context.CheckpointDir is { } dir ? new Checkpoints(dir, spec) : null;
+        var minima = new Minima(model, spec.LossFunc, checkpoints);
+        var state = new CheckpointState();
+        if (context.ResumeFrom is { } resumeFrom)
+        {
+            state = Checkpoints.Load(model, optimizers, resumeFrom);
+            minima.Restore(state.Minima, Path.GetDirectoryName(Path.GetFullPath(resumeFrom))!);
+            sink.Message($"resumed from {Path.GetFileName(resumeFrom)} after epoch {state.Epoch}, step {state.Step}");
+        }
+        else
+        {
+            foreach (var reference in spec.LossFunc.MinimaFrom) minima.AddFromCheckpoint(graph, context.ResolveCheckpoint(reference), reference);
+        }
+        minima.Apply();
+
+        long flopsPerSample = graph.TrainingFlopsPerSample;
+        var final = new Dictionary<string, double>(state.Final)
+        {
+            ["params"] = model.ParameterCount(),
+            ["flops_per_sample"] = flopsPerSample,
+        };
+        var runClock = Stopwatch.StartNew();
+        var stepClock = new Stopwatch();
+        long step = state.Step, samples = state.Samples;
+        double elapsedBefore = state.Elapsed, trainSecondsBefore = state.TrainSeconds;
+        double Elapsed() => elapsedBefore + runClock.Elapsed.TotalSeconds;
         var pending = new List<MetricSample>();
+        var lastLr = new double[optimizers.Items.Count];
+        Array.Fill(lastLr, double.NaN);
+        bool evalOnImages = data.Train.Shape.Length == 4;
 
-        for (int epoch = 1; epoch <= spec.MaxEpochs; epoch++)
+        for (int epoch = state.Epoch + 1; epoch <= spec.MaxEpochs; epoch++)
         {
             if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
+            int e0 = epoch - 1;  // schedules count epochs from 0, as PyTorch's schedulers do
             var epochClock = Stopwatch.StartNew();
+            // Reseeded from (seed, epoch) so that dropout and augmentation draws after a resume match the uninterrupted run.
+            Torch.ManualSeed(Mix(seed, (ulong)epoch));
             train.Shuffle(seed * 1_000_003UL + (ulong)epoch);
+            int batch = (int)Math.Min(Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, e0), train.Count);
+            long stepsInEpoch = (train.Count + batch - 1) / batch;
             double epochLossSum = 0;
-            long epochSteps = 0, epochCorrect = 0, epochSamples = 0;
+            long epochSteps = 0, epochCorrect = 0, epochSamples = 0, stepInEpoch = 0;
 
-            for (long start = 0; start < train.Count; start += batch)
+            for (long start = 0; start < train.Count; start += batch, stepInEpoch++)
             {
+                for (int k = 0; k < optimizers.Items.Count; k++)
+                {
+                    var o = optimizers.Items[k];
+                    double lr = Schedules.LearningRate(spec.LrSchedule, o.BaseLearningRate, e0, stepInEpoch, stepsInEpoch, spec.MaxEpochs);
+                    if (lr != lastLr[k]) { o.SetLearningRate(lr); lastLr[k] = lr; }
+                }
                 long count = Math.Min(batch, train.Count - start);
-                model.TrainStep(optimizer, train, start, count);
+                stepClock.Start();
+                model.TrainStep(optimizers, train, start, count);
+                stepClock.Stop();
                 step++;
                 samples += count;
                 bool lastOfEpoch = start + count >= train.Count;
                 if (step % spec.LogEvery != 0 && !lastOfEpoch) continue;
 
-                var stats = model.ReadStats();
+                stepClock.Start();
+                var stats = model.ReadStats();  // the only host synchronisation in the loop
+                stepClock.Stop();
                 if (stats.FirstNonFiniteStep is { } bad)
                 {
                     sink.Log(pending);
+                    sink.Message($"diverged: the loss was not finite at step {bad}");
                     return new(TrainOutcome.Diverged, epoch - 1, step, bad, final);
                 }
                 epochLossSum += stats.LossSum;
@@ -70,38 +126,91 @@ public static class Trainer
                 epochSamples += stats.Samples;
                 var now = DateTime.UtcNow;
                 pending.Add(new("loss", step, stats.MeanLoss, now));
-                pending.Add(new("lr", step, lr, now));
+                pending.Add(new("lr", step, lastLr[0], now));
                 pending.Add(new("batch_size", step, count, now));
                 pending.Add(new("updates", step, step, now));
                 pending.Add(new("samples", step, samples, now));
-                pending.Add(new("elapsed", step, clock.Elapsed.TotalSeconds, now));
+                pending.Add(new("flops", step, (double)samples * flopsPerSample, now));
+                pending.Add(new("elapsed", step, Elapsed(), now));
                 sink.Log(pending);
                 pending.Clear();
                 if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
             }
 
-            var (valLoss, valAccuracy) = model.Evaluate(validation, Math.Max(batch, 1024));
+            var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), data.Classes);
             if (!double.IsFinite(valLoss))
+            {
+                sink.Message($"diverged: the validation loss was not finite after step {step}");
                 return new(TrainOutcome.Diverged, epoch - 1, step, step, final);
+            }
             var t = DateTime.UtcNow;
-            final["train_loss"] = epochLossSum / epochSteps;
-            final["train_accuracy"] = (double)epochCorrect / epochSamples;
-            final["val_loss"] = valLoss;
-            final["val_accuracy"] = valAccuracy;
-            final["epoch_time"] = epochClock.Elapsed.TotalSeconds;
-            final["epoch"] = epoch;
-            final["samples_per_s"] = samples / clock.Elapsed.TotalSeconds;
-            sink.Log([.. final.Where(kv => kv.Key != "params" && kv.Key != "samples_per_s").Select(kv => new MetricSample(kv.Key, step, kv.Value, t))]);
+            double trainSeconds = trainSecondsBefore + stepClock.Elapsed.TotalSeconds;
+            var epochMetrics = new Dictionary<string, double>
+            {
+                ["train_loss"] = epochLossSum / epochSteps,
+                ["train_accuracy"] = (double)epochCorrect / epochSamples,
+                ["val_loss"] = valLoss,
+                ["val_accuracy"] = valAccuracy,
+                ["val_ap"] = AveragePrecision.Macro(scores, data.Validation.Labels, data.Classes),
+                ["epoch_time"] = epochClock.Elapsed.TotalSeconds,
+                ["epoch"] = epoch,
+            };
+            if (model.Distance() is { } distance) epochMetrics["distance"] = distance;
+            foreach (var (k, v) in epochMetrics) final[k] = v;
+            final["epochs"] = epoch;
+            final["samples_per_s"] = samples / Math.Max(trainSeconds, 1e-9);
+            sink.Log([.. epochMetrics.Select(kv => new MetricSample(kv.Key, step, kv.Value, t))]);
+
+            if (spec.LossFunc.CaptureEpochs.Contains(epoch))
+            {
+                minima.Capture(epoch);
+                minima.Apply();
+                sink.Message($"stored the weights after epoch {epoch} as minimum {minima.Count}");
+            }
+            if (checkpoints is not null)
+            {
+                var snapshot = new CheckpointState
+                {
+                    Epoch = epoch, Step = step, Samples = samples, Elapsed = Elapsed(), TrainSeconds = trainSeconds,
+                    Minima = minima.Files, Final = new(final),
+                };
+                bool periodic = spec.Checkpoint.Every > 0 && epoch % spec.Checkpoint.Every == 0;
+                if (periodic || epoch == spec.MaxEpochs) checkpoints.Save(model, optimizers, snapshot);
+                if (spec.Checkpoint.KeepBest is { } key && epochMetrics.TryGetValue(key, out var value) && checkpoints.IsBest(value))
+                    checkpoints.SaveBest(model, optimizers, snapshot with { BestMetric = key, BestValue = value });
+            }
             sink.EpochEnded(epoch, spec.MaxEpochs);
         }
         return new(TrainOutcome.Completed, spec.MaxEpochs, step, null, final);
     }
 
-    private static NativeOptimizer CreateOptimizer(NativeModel model, OptimizerSpec o) => o.Name switch
+    /// <summary>One device, or k consecutive GPUs from the spec's device for data parallel training.</summary>
+    public static string Devices(ExperimentSpec spec)
     {
-        "sgd" or "sgd_momentum_wdecay" => NativeOptimizer.Create(model, OptimizerKind.Sgd, o.Lr, o.EffectiveMomentum, o.EffectiveWeightDecay),
-        "adam" => NativeOptimizer.Create(model, OptimizerKind.Adam, o.Lr, weightDecay: o.EffectiveWeightDecay),
-        "adamw" => NativeOptimizer.Create(model, OptimizerKind.AdamW, o.Lr, weightDecay: o.EffectiveWeightDecay),
+        if (spec.NumGpu <= 1) return spec.Device;
+        int first = int.Parse(spec.Device["cuda:".Length..]);
+        return string.Join(',', Enumerable.Range(first, spec.NumGpu).Select(i => $"cuda:{i}"));
+    }
+
+    private static ulong Mix(ulong seed, ulong epoch) => unchecked((seed + 0x9E3779B97F4A7C15UL * (epoch + 1)) ^ (seed >> 29));
+
+    /// <summary>The top-level optimizer over every node not claimed by a group, then one per group.</summary>
+    private static OptimizerSet CreateOptimizers(NativeModel model, OptimizerSpec top)
+    {
+        var groups = top.Groups ?? [];
+        var claimed = groups.SelectMany(g => model.Graph.NodesIn(g.Params!)).ToHashSet();
+        var rest = Enumerable.Range(0, model.Graph.Nodes.Count).Where(i => !claimed.Contains(i)).ToArray();
+        var list = new List<NativeOptimizer>();
+        if (model.GroupParameterCount(rest) > 0) list.Add(Create(model, top, rest));
+        foreach (var g in groups) list.Add(Create(model, g, [.. model.Graph.NodesIn(g.Params!)]));
+        return new OptimizerSet(list);
+    }
+
+    private static NativeOptimizer Create(NativeModel model, OptimizerSpec o, IReadOnlyList<int> nodes) => o.Name switch
+    {
+        "sgd" or "sgd_momentum_wdecay" => NativeOptimizer.Create(model, OptimizerKind.Sgd, o.Lr, o.EffectiveMomentum, o.EffectiveWeightDecay, nodes: nodes),
+        "adam" => NativeOptimizer.Create(model, OptimizerKind.Adam, o.Lr, weightDecay: o.EffectiveWeightDecay, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, nodes: nodes),
+        "adamw" => NativeOptimizer.Create(model, OptimizerKind.AdamW, o.Lr, weightDecay: o.EffectiveWeightDecay, beta1: o.Beta1, beta2: o.Beta2, eps: o.Eps, nodes: nodes),
         _ => throw new ArgumentException($"unknown optimizer '{o.Name}'"),
     };
 }

@@ -32,5 +32,9 @@ public sealed class DeviceDataset : IDisposable
     /// <summary>Draws the next epoch's order; the same seed gives the same order on any device.</summary>
     public void Shuffle(ulong seed) => NativeMethods.Check(NativeMethods.DatasetShuffle(Handle, seed));
 
+    /// <summary>Random crop after padding and random horizontal flip, drawn per sample on the device at each training step.</summary>
+    public void SetAugmentation(int cropPadding, bool flip) =>
+        NativeMethods.Check(NativeMethods.DatasetSetAugment(Handle, cropPadding, flip ? 1 : 0));
+
     public void Dispose() => Handle.Dispose();
 }

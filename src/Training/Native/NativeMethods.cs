@@ -40,6 +40,9 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_get_num_threads")]
     public static partial int GetNumThreads(out int n);
 
+    [LibraryImport(Lib, EntryPoint = "dn_manual_seed")]
+    public static partial int ManualSeed(ulong seed);
+
     [LibraryImport(Lib, EntryPoint = "dn_dataset_create", StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial int DatasetCreate(float* x, long* shape, int ndim, long* y, string device, out IntPtr handle);
 
@@ -49,11 +52,14 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_dataset_shuffle")]
     public static partial int DatasetShuffle(DatasetHandle ds, ulong seed);
 
+    [LibraryImport(Lib, EntryPoint = "dn_dataset_set_augment")]
+    public static partial int DatasetSetAugment(DatasetHandle ds, int pad, int flip);
+
     [LibraryImport(Lib, EntryPoint = "dn_dataset_free")]
     public static partial void DatasetFree(IntPtr ds);
 
     [LibraryImport(Lib, EntryPoint = "dn_model_create", StringMarshalling = StringMarshalling.Utf8)]
-    public static unsafe partial int ModelCreate(Node* nodes, int count, string device, ulong seed, out IntPtr handle);
+    public static unsafe partial int ModelCreate(Node* nodes, int count, string devices, ulong seed, out IntPtr handle);
 
     [LibraryImport(Lib, EntryPoint = "dn_model_param_count")]
     public static partial int ModelParamCount(ModelHandle model, out long count);
@@ -61,12 +67,24 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_model_copy_params")]
     public static unsafe partial int ModelCopyParams(ModelHandle model, float* buffer, long capacity);
 
+    [LibraryImport(Lib, EntryPoint = "dn_model_group_param_count")]
+    public static unsafe partial int ModelGroupParamCount(ModelHandle model, int* nodes, int count, out long total);
+
+    [LibraryImport(Lib, EntryPoint = "dn_model_set_distance")]
+    public static unsafe partial int ModelSetDistance(ModelHandle model, float* minima, int count, long parameters, int kernel, double factor, double width);
+
+    [LibraryImport(Lib, EntryPoint = "dn_model_distance")]
+    public static partial int ModelDistance(ModelHandle model, out double distance);
+
+    [LibraryImport(Lib, EntryPoint = "dn_model_global_step")]
+    public static partial int ModelGlobalStep(ModelHandle model, out long step);
+
     [LibraryImport(Lib, EntryPoint = "dn_model_free")]
     public static partial void ModelFree(IntPtr model);
 
     [LibraryImport(Lib, EntryPoint = "dn_optimizer_create")]
-    public static partial int OptimizerCreate(ModelHandle model, int kind, double lr, double momentum, double weightDecay,
-        double beta1, double beta2, double eps, out IntPtr handle);
+    public static unsafe partial int OptimizerCreate(ModelHandle model, int* nodes, int count, int kind, double lr, double momentum,
+        double weightDecay, double beta1, double beta2, double eps, out IntPtr handle);
 
     [LibraryImport(Lib, EntryPoint = "dn_optimizer_set_lr")]
     public static partial int OptimizerSetLr(OptimizerHandle opt, double lr);
@@ -75,13 +93,20 @@ internal static partial class NativeMethods
     public static partial void OptimizerFree(IntPtr opt);
 
     [LibraryImport(Lib, EntryPoint = "dn_train_step")]
-    public static partial int TrainStep(ModelHandle model, OptimizerHandle opt, DatasetHandle ds, long start, long count);
+    public static unsafe partial int TrainStep(ModelHandle model, IntPtr* opts, int optCount, DatasetHandle ds, long start, long count);
 
     [LibraryImport(Lib, EntryPoint = "dn_read_stats")]
     public static partial int ReadStats(ModelHandle model, out StepStats stats);
 
     [LibraryImport(Lib, EntryPoint = "dn_evaluate")]
-    public static partial int Evaluate(ModelHandle model, DatasetHandle ds, long batchSize, out double lossSum, out long correct);
+    public static unsafe partial int Evaluate(ModelHandle model, DatasetHandle ds, long batchSize, out double lossSum, out long correct,
+        float* scores, long scoresCapacity);
+
+    [LibraryImport(Lib, EntryPoint = "dn_checkpoint_save", StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int CheckpointSave(ModelHandle model, IntPtr* opts, int optCount, string path);
+
+    [LibraryImport(Lib, EntryPoint = "dn_checkpoint_load", StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int CheckpointLoad(ModelHandle model, IntPtr* opts, int optCount, string path);
 
     /// <summary>Raises the shim's message for a failed call as a .NET exception naming the operation.</summary>
     public static void Check(int rc)

@@ -7,21 +7,70 @@ namespace Dashboard.Training.Native;
 public sealed class NativeModel : IDisposable
 {
     internal ModelHandle Handle { get; }
+    public ModelGraph Graph { get; }
+    /// <summary>The device the model and its dataset live on (the first of several for data parallel training).</summary>
     public string Device { get; }
 
-    private NativeModel(ModelHandle handle, string device) { Handle = handle; Device = device; }
+    private NativeModel(ModelHandle handle, ModelGraph graph, string device) { Handle = handle; Graph = graph; Device = device; }
 
-    public static unsafe NativeModel Create(ModelGraph graph, string device, ulong seed)
+    /// <param name="devices">"cpu", "cuda:0", or several comma-separated for data parallel training (replicas share each batch).</param>
+    public static unsafe NativeModel Create(ModelGraph graph, string devices, ulong seed)
     {
         var nodes = graph.Nodes.Select(ToNative).ToArray();
         fixed (NativeMethods.Node* p = nodes)
         {
-            NativeMethods.Check(NativeMethods.ModelCreate(p, nodes.Length, device, seed, out var raw));
+            NativeMethods.Check(NativeMethods.ModelCreate(p, nodes.Length, devices, seed, out var raw));
             var handle = new ModelHandle();
             Marshal.InitHandle(handle, raw);
-            return new NativeModel(handle, device);
+            return new NativeModel(handle, graph, devices.Split(',')[0]);
         }
     }
+
+    public unsafe long GroupParameterCount(IReadOnlyList<int> nodes)
+    {
+        var indices = nodes.ToArray();
+        long n;
+        fixed (int* p = indices)
+            NativeMethods.Check(NativeMethods.ModelGroupParamCount(Handle, p, indices.Length, out n));
+        return n;
+    }
+
+    /// <summary>The distance term's minima (flat parameter vectors); an empty list removes the term.</summary>
+    public unsafe void SetDistance(IReadOnlyList<float[]> minima, DistanceKernel kernel, double factor, double width)
+    {
+        long n = ParameterCount();
+        var flat = new float[minima.Count * n];
+        for (int i = 0; i < minima.Count; i++)
+        {
+            if (minima[i].Length != n) throw new ArgumentException($"minimum {i} has {minima[i].Length} parameters but the model has {n}");
+            minima[i].CopyTo(flat, i * n);
+        }
+        fixed (float* p = flat)
+            NativeMethods.Check(NativeMethods.ModelSetDistance(Handle, p, minima.Count, n, (int)kernel, factor, width));
+    }
+
+    /// <summary>Distance from the weights to the nearest stored minimum; null without minima.</summary>
+    public double? Distance()
+    {
+        NativeMethods.Check(NativeMethods.ModelDistance(Handle, out var d));
+        return d < 0 ? null : d;
+    }
+
+    /// <summary>Training steps taken, counted by the shim (restored from a checkpoint).</summary>
+    public long GlobalStep()
+    {
+        NativeMethods.Check(NativeMethods.ModelGlobalStep(Handle, out var s));
+        return s;
+    }
+
+    public unsafe void SaveCheckpoint(OptimizerSet optimizers, string path) =>
+        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.CheckpointSave(Handle, (IntPtr*)p, n, path)));
+
+    public unsafe void LoadCheckpoint(OptimizerSet optimizers, string path) =>
+        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.CheckpointLoad(Handle, (IntPtr*)p, n, path)));
+
+    /// <summary>Only the weights of a checkpoint (another run's, for a stored minimum).</summary>
+    public unsafe void LoadWeights(string path) => NativeMethods.Check(NativeMethods.CheckpointLoad(Handle, null, -1, path));
 
     public long ParameterCount()
     {
@@ -39,8 +88,8 @@ public sealed class NativeModel : IDisposable
     }
 
     /// <summary>One forward, backward and optimizer step on positions [start, start+count) of the dataset's current order.</summary>
-    public void TrainStep(NativeOptimizer optimizer, DeviceDataset data, long start, long count) =>
-        NativeMethods.Check(NativeMethods.TrainStep(Handle, optimizer.Handle, data.Handle, start, count));
+    public unsafe void TrainStep(OptimizerSet optimizers, DeviceDataset data, long start, long count) =>
+        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.TrainStep(Handle, (IntPtr*)p, n, data.Handle, start, count)));
 
     /// <summary>Reads and resets the statistics accumulated on the device since the last read (one host sync).</summary>
     public StepStats ReadStats()
@@ -49,10 +98,21 @@ public sealed class NativeModel : IDisposable
         return new StepStats(s.LossSum, s.Correct, s.Samples, s.Steps, s.FirstNonFiniteStep < 0 ? null : s.FirstNonFiniteStep, s.LastLoss);
     }
 
-    public (double MeanLoss, double Accuracy) Evaluate(DeviceDataset data, long batchSize)
+    public unsafe (double MeanLoss, double Accuracy) Evaluate(DeviceDataset data, long batchSize)
     {
-        NativeMethods.Check(NativeMethods.Evaluate(Handle, data.Handle, batchSize, out var lossSum, out var correct));
+        NativeMethods.Check(NativeMethods.Evaluate(Handle, data.Handle, batchSize, out var lossSum, out var correct, null, 0));
         return (lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    /// <summary>Also returns the class probabilities, [N, classes] row-major, for average precision.</summary>
+    public unsafe (double MeanLoss, double Accuracy, float[] Scores) EvaluateWithScores(DeviceDataset data, long batchSize, int classes)
+    {
+        var scores = new float[data.Count * classes];
+        double lossSum;
+        long correct;
+        fixed (float* p = scores)
+            NativeMethods.Check(NativeMethods.Evaluate(Handle, data.Handle, batchSize, out lossSum, out correct, p, scores.Length));
+        return (lossSum / data.Count, (double)correct / data.Count, scores);
     }
 
     public void Dispose() => Handle.Dispose();
@@ -68,6 +128,8 @@ public sealed class NativeModel : IDisposable
         return n;
     }
 }
+
+public enum DistanceKernel { Rbf = 0, Tanh = 1 }
 
 /// <param name="FirstNonFiniteStep">The model's own step count (1-based) of the first NaN/Inf loss, if any.</param>
 public readonly record struct StepStats(double LossSum, long Correct, long Samples, long Steps, long? FirstNonFiniteStep, double LastLoss)

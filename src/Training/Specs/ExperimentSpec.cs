@@ -25,11 +25,20 @@ public sealed record ExperimentSpec
     [JsonConverter(typeof(NameOrObjectConverter<AccuracySpec>))]
     public AccuracySpec AccFunc { get; init; } = new();
 
+    [JsonConverter(typeof(NameOrObjectConverter<LrScheduleSpec>))]
+    public LrScheduleSpec LrSchedule { get; init; } = new();
+
     public int BatchSize { get; init; } = 128;
+
+    [JsonConverter(typeof(NameOrObjectConverter<BatchScheduleSpec>))]
+    public BatchScheduleSpec BatchSchedule { get; init; } = new();
+
     public int MaxEpochs { get; init; } = 20;
     public long Seed { get; init; }
-    /// <summary>cpu or cuda:N.</summary>
+    /// <summary>cpu or cuda:N; with num_gpu = k, cuda:N to cuda:N+k-1 train data parallel.</summary>
     public string Device { get; init; } = "cpu";
+    public int NumGpu { get; init; } = 1;
+    public CheckpointSpec Checkpoint { get; init; } = new();
     /// <summary>Log step metrics every this many steps; each log is one read back from the device.</summary>
     public int LogEvery { get; init; } = 1;
 }
@@ -54,8 +63,16 @@ public sealed record DatasetSpec : INamedSpec<DatasetSpec>
     public double Noise { get; init; } = 0.1;
     /// <summary>Share held out for validation (hyperspheres); image datasets use their own test split.</summary>
     public double ValFraction { get; init; } = 0.2;
-    /// <summary>Folder of the IDX files (mnist, fashion_mnist); empty means the configured default.</summary>
+    /// <summary>Folder of the IDX files (mnist, fashion_mnist) or CIFAR-10 batches; empty means the configured default.</summary>
     public string? Folder { get; init; }
+    /// <summary>Train on a seeded, class-stratified subset of this many samples (data-scaling studies); null means all.</summary>
+    public int? Size { get; init; }
+    /// <summary>Standardise inputs with the training set's mean and std per channel (per feature set for flat data).</summary>
+    public bool Normalize { get; init; } = true;
+    /// <summary>Images: random crop after zero padding by this many pixels, drawn per sample on the device (0: off).</summary>
+    public int CropPadding { get; init; }
+    /// <summary>Images: random horizontal flip with probability 1/2.</summary>
+    public bool Flip { get; init; }
     public static DatasetSpec FromName(string name) => new() { Name = name };
     public static string Section => "dataset";
 }
@@ -68,6 +85,24 @@ public sealed record ModelSpec : INamedSpec<ModelSpec>
     public int[] LayerSize { get; init; } = [256, 128, 100];
     /// <summary>One per hidden layer; empty means relu throughout.</summary>
     public string[] ActFuncs { get; init; } = [];
+    /// <summary>Batch norm after every hidden linear layer (mlp) or conv (cnn); null means the model's default (mlp off, cnn on).</summary>
+    public bool? BatchNorm { get; init; }
+    /// <summary>Dropout after each hidden layer (mlp) or before the classifier (mobilenet_v2); null means 0 (mlp) or 0.2 (mobilenet_v2).</summary>
+    public double? Dropout { get; init; }
+    /// <summary>mlp: hidden layer i's output is added to layer i+skip_steps's (0: no skips).</summary>
+    public int SkipSteps { get; init; }
+    /// <summary>mlp: the reduced embedding before the classifier (null: none).</summary>
+    public int? OutputDim { get; init; }
+    /// <summary>cnn: channels of the first stage, doubling per stage.</summary>
+    public int Width { get; init; } = 32;
+    /// <summary>cnn: conv blocks per stage.</summary>
+    public int Depth { get; init; } = 1;
+    /// <summary>cnn: stages, with a 2x2 max-pool after each.</summary>
+    public int Stages { get; init; } = 2;
+    /// <summary>resnet18/34, mobilenet_v2: "imagenet", "cifar" or "auto" (cifar for images up to 64 pixels wide).</summary>
+    public string Stem { get; init; } = "auto";
+    /// <summary>mobilenet_v2: width multiplier.</summary>
+    public double WidthMult { get; init; } = 1.0;
     public static ModelSpec FromName(string name) => new() { Name = name };
     public static string Section => "model";
 }
@@ -75,9 +110,18 @@ public sealed record ModelSpec : INamedSpec<ModelSpec>
 public sealed record LossSpec : INamedSpec<LossSpec>
 {
     public string Name { get; init; } = "softmax_loss";
+    /// <summary>Adds factor * sum over stored minima of kernel(||theta - theta_i||), pushing the weights away from them.</summary>
     public bool Distance { get; init; }
     public double Factor { get; init; } = 0.001;
     public double Width { get; init; } = 1;
+    /// <summary>rbf: exp(-d^2 / (2 width^2)); tanh: 1 - tanh(d / width).</summary>
+    public string Kernel { get; init; } = "rbf";
+    /// <summary>Epochs at whose end the current weights are stored as a minimum.</summary>
+    public int[] CaptureEpochs { get; init; } = [];
+    /// <summary>Minima taken from other runs' checkpoints: a checkpoint file, or a run such as "mnist/00003" (its last checkpoint).</summary>
+    public string[] MinimaFrom { get; init; } = [];
+    /// <summary>Merge all stored minima into one (their mean) instead of weighting each equally.</summary>
+    public bool Merge { get; init; }
     public static LossSpec FromName(string name) => new() { Name = name };
     public static string Section => "loss_func";
 }
@@ -91,6 +135,13 @@ public sealed record OptimizerSpec : INamedSpec<OptimizerSpec>
     public double WeightDecay { get; init; }
     /// <summary>The notebooks' name for weight decay in sgd_momentum_wdecay; wins over weight_decay when given.</summary>
     public double? Regularization { get; init; }
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double Eps { get; init; } = 1e-8;
+    /// <summary>Inside groups: the parameter group this optimizer updates ("body" or "head").</summary>
+    public string? Params { get; init; }
+    /// <summary>Further optimizers over named parameter groups, e.g. the head with its own lr; the top-level optimizer takes the rest.</summary>
+    public OptimizerSpec[]? Groups { get; init; }
     public static OptimizerSpec FromName(string name) => new() { Name = name };
     public static string Section => "optimizer";
 
@@ -103,4 +154,18 @@ public sealed record AccuracySpec : INamedSpec<AccuracySpec>
     public string Name { get; init; } = "softmax_accuracy";
     public static AccuracySpec FromName(string name) => new() { Name = name };
     public static string Section => "acc_func";
+}
+
+public sealed record CheckpointSpec
+{
+    /// <summary>Save every this many epochs (0: only at the end). A checkpoint is always written at the end.</summary>
+    public int Every { get; init; }
+    /// <summary>Periodic checkpoints kept on disk (the newest ones); the last and the best are always kept.</summary>
+    public int KeepLast { get; init; } = 2;
+    /// <summary>Keep the checkpoint with the best value of this epoch metric (e.g. val_accuracy); null: none.</summary>
+    public string? KeepBest { get; init; }
+    /// <summary>max or min; null picks max for accuracies and average precision, min otherwise.</summary>
+    public string? Mode { get; init; }
+
+    [JsonIgnore] public bool Maximise => Mode is null ? KeepBest is { } k && (k.Contains("accuracy") || k.EndsWith("_ap")) : Mode == "max";
 }

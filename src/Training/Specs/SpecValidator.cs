@@ -6,10 +6,15 @@ namespace Dashboard.Training.Specs;
 /// <summary>Checks a spec field by field; every problem is reported against its dotted path.</summary>
 public static partial class SpecValidator
 {
-    public static readonly string[] Datasets = ["hyperspheres", "fashion_mnist", "mnist"];
-    public static readonly string[] Models = ["mlp"];
+    public static readonly string[] Datasets = ["hyperspheres", "fashion_mnist", "mnist", "cifar10"];
+    public static readonly string[] Models = ["mlp", "cnn", "simple_cnn", "resnet18", "resnet34", "mobilenet_v2"];
+    public static readonly string[] Kernels = ["rbf", "tanh"];
+    public static readonly string[] Stems = ["auto", "imagenet", "cifar"];
+    public static readonly string[] ParamGroups = [ModelGraph.Body, ModelGraph.Head];
+    /// <summary>Epoch metrics a best checkpoint can be chosen by.</summary>
+    public static readonly string[] EpochMetrics = ["val_accuracy", "val_loss", "val_ap", "train_loss", "train_accuracy", "distance"];
     public static readonly string[] Optimizers = ["sgd", "sgd_momentum_wdecay", "adam", "adamw"];
-    public static readonly string[] ActFuncs = ["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu", "identity"];
+    public static readonly string[] ActFuncs = ["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu", "identity", "relu6"];
 
     // Bounds keep one spec from taking the host down; they are far above the notes' largest study.
     public const int MaxLayers = 64, MaxLayerSize = 65_536, MaxEpochs = 100_000, MaxBatch = 1_000_000;
@@ -22,19 +27,26 @@ public static partial class SpecValidator
         ValidateDataset(s.Dataset, e);
         ValidateModel(s.Model, e);
 
-        if (s.LossFunc.Name is not ("softmax_loss" or "cross_entropy"))
-            e.Add("loss_func.name", "must be softmax_loss (cross-entropy)");
-        if (s.LossFunc.Distance)
-            e.Add("loss_func.distance", "the distance regulariser is not available in this version");
+        ValidateModelFitsData(s, e);
+        ValidateLoss(s.LossFunc, s.MaxEpochs, e);
         if (s.AccFunc.Name != "softmax_accuracy")
             e.Add("acc_func.name", "must be softmax_accuracy");
 
-        var o = s.Optimizer;
-        if (!Optimizers.Contains(o.Name)) e.Add("optimizer.name", $"unknown optimizer '{o.Name}'; one of {string.Join(", ", Optimizers)}");
-        if (!(o.Lr > 0) || !double.IsFinite(o.Lr)) e.Add("optimizer.lr", "must be a positive number");
-        if (o.Momentum is { } m && !(m >= 0 && m < 1)) e.Add("optimizer.momentum", "must be in [0, 1)");
-        if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) e.Add("optimizer.weight_decay", "must be zero or positive");
-        if (o.Regularization is { } r && (!(r >= 0) || !double.IsFinite(r))) e.Add("optimizer.regularization", "must be zero or positive");
+        ValidateOptimizer(s.Optimizer, "optimizer", e);
+        var groups = s.Optimizer.Groups ?? [];
+        for (int i = 0; i < groups.Length; i++)
+        {
+            var path = $"optimizer.groups[{i}]";
+            ValidateOptimizer(groups[i], path, e);
+            if (groups[i].Groups is not null) e.Add(path + ".groups", "groups cannot be nested");
+            if (!ParamGroups.Contains(groups[i].Params ?? "")) e.Add(path + ".params", $"must name a parameter group: {string.Join(" or ", ParamGroups)}");
+            else if (groups.Take(i).Any(g => g.Params == groups[i].Params)) e.Add(path + ".params", $"'{groups[i].Params}' already has an optimizer");
+        }
+        if (s.Optimizer.Params is not (null or "all")) e.Add("optimizer.params", "the top-level optimizer takes every parameter not in a group; leave params out");
+        ScheduleValidation.Validate(s.LrSchedule, s.BatchSchedule, s.MaxEpochs, e);
+        ValidateCheckpoint(s.Checkpoint, e);
+        if (s.NumGpu < 1) e.Add("num_gpu", "must be at least 1");
+        else if (s.NumGpu > 1 && !(s.Device ?? "").StartsWith("cuda:")) e.Add("num_gpu", "data parallel training over several GPUs needs device cuda:N");
 
         if (s.BatchSize is < 1 or > MaxBatch) e.Add("batch_size", $"must be between 1 and {MaxBatch:N0}");
         if (s.MaxEpochs is < 1 or > MaxEpochs) e.Add("max_epochs", $"must be between 1 and {MaxEpochs:N0}");
@@ -42,11 +54,65 @@ public static partial class SpecValidator
         if (!DeviceRegex().IsMatch(s.Device ?? "")) e.Add("device", "must be cpu or cuda:N");
     }
 
+    private static void ValidateOptimizer(OptimizerSpec o, string path, SpecErrors e)
+    {
+        if (!Optimizers.Contains(o.Name)) e.Add(path + ".name", $"unknown optimizer '{o.Name}'; one of {string.Join(", ", Optimizers)}");
+        if (!(o.Lr > 0) || !double.IsFinite(o.Lr)) e.Add(path + ".lr", "must be a positive number");
+        if (o.Momentum is { } m && !(m >= 0 && m < 1)) e.Add(path + ".momentum", "must be in [0, 1)");
+        if (!(o.WeightDecay >= 0) || !double.IsFinite(o.WeightDecay)) e.Add(path + ".weight_decay", "must be zero or positive");
+        if (o.Regularization is { } r && (!(r >= 0) || !double.IsFinite(r))) e.Add(path + ".regularization", "must be zero or positive");
+        if (!(o.Beta1 >= 0 && o.Beta1 < 1)) e.Add(path + ".beta1", "must be in [0, 1)");
+        if (!(o.Beta2 >= 0 && o.Beta2 < 1)) e.Add(path + ".beta2", "must be in [0, 1)");
+        if (!(o.Eps > 0) || !double.IsFinite(o.Eps)) e.Add(path + ".eps", "must be a positive number");
+    }
+
+    private static void ValidateLoss(LossSpec l, int maxEpochs, SpecErrors e)
+    {
+        if (l.Name is not ("softmax_loss" or "cross_entropy"))
+            e.Add("loss_func.name", "must be softmax_loss (cross-entropy)");
+        if (!Kernels.Contains(l.Kernel)) e.Add("loss_func.kernel", $"unknown kernel '{l.Kernel}'; one of {string.Join(", ", Kernels)}");
+        if (!(l.Factor >= 0) || !double.IsFinite(l.Factor)) e.Add("loss_func.factor", "must be zero or positive");
+        if (!(l.Width > 0) || !double.IsFinite(l.Width)) e.Add("loss_func.width", "must be a positive number");
+        if (l.CaptureEpochs is null || l.CaptureEpochs.Any(c => c < 1 || c > maxEpochs))
+            e.Add("loss_func.capture_epochs", $"epochs must be between 1 and max_epochs ({maxEpochs})");
+        if (l.MinimaFrom is null || l.MinimaFrom.Any(string.IsNullOrWhiteSpace))
+            e.Add("loss_func.minima_from", "a list of checkpoint files or runs (project/00001)");
+        if (l.Distance && (l.CaptureEpochs?.Length ?? 0) == 0 && (l.MinimaFrom?.Length ?? 0) == 0)
+            e.Add("loss_func.distance", "needs minima to keep away from: capture_epochs, minima_from, or both");
+    }
+
+    private static void ValidateCheckpoint(CheckpointSpec c, SpecErrors e)
+    {
+        if (c.Every < 0) e.Add("checkpoint.every", "must be zero (only at the end) or a number of epochs");
+        if (c.KeepLast < 1) e.Add("checkpoint.keep_last", "must be at least 1");
+        if (c.KeepBest is { } k && !EpochMetrics.Contains(k)) e.Add("checkpoint.keep_best", $"unknown metric '{k}'; one of {string.Join(", ", EpochMetrics)}");
+        if (c.Mode is not (null or "max" or "min")) e.Add("checkpoint.mode", "must be max or min");
+    }
+
+    private static void ValidateModelFitsData(ExperimentSpec s, SpecErrors e)
+    {
+        if (e.For("dataset").Any() || e.For("dataset.name").Any() || s.Dataset is null || s.Model is null) return;
+        if (e.For("model").Any() || e.For("model.name").Any() || e.For("model.layer_size").Any() || e.For("model.act_funcs").Any() || e.For("model.width").Any()) return;
+        try
+        {
+            var shape = Dashboard.Training.Datasets.DatasetLoader.InputShapeOf(s.Dataset);
+            if (s.Dataset.Name == "hyperspheres" && (s.Dataset.CropPadding > 0 || s.Dataset.Flip))
+                e.Add("dataset.crop_padding", "random crop and flip are for image datasets");
+            ModelFactory.Build(s.Model, shape, Dashboard.Training.Datasets.DatasetLoader.ClassesOf(s.Dataset));
+        }
+        catch (ArgumentException ex)
+        {
+            e.Add("model.name", ex.Message);
+        }
+    }
+
     private static void ValidateDataset(DatasetSpec? d, SpecErrors e)
     {
         if (d is null) { e.Add("dataset", "required"); return; }
         if (!Datasets.Contains(d.Name)) { e.Add("dataset.name", $"unknown dataset '{d.Name}'; one of {string.Join(", ", Datasets)}"); return; }
         if (!(d.ValFraction > 0 && d.ValFraction < 1)) e.Add("dataset.val_fraction", "must be between 0 and 1");
+        if (d.Size is { } size && size < 10) e.Add("dataset.size", "must be at least 10 samples");
+        if (d.CropPadding is < 0 or > 16) e.Add("dataset.crop_padding", "must be between 0 and 16 pixels");
         if (d.Name != "hyperspheres") return;
         if (d.Classes < 2) e.Add("dataset.classes", "must be at least 2");
         if (d.N < 2 * Math.Max(d.Classes, 1)) e.Add("dataset.n", "must be at least 2 points per class");
@@ -65,10 +131,18 @@ public static partial class SpecValidator
         else if (m.LayerSize.Any(n => n is < 1 or > MaxLayerSize)) e.Add("model.layer_size", $"every size must be between 1 and {MaxLayerSize:N0}");
         var layers = m.LayerSize?.Length ?? 0;
         if (m.Nlayers is { } n && n != layers) e.Add("model.nlayers", $"is {n} but layer_size lists {layers} layers");
+        if (m.SkipSteps < 0) e.Add("model.skip_steps", "must be zero or positive");
+        if (m.OutputDim is < 1 or > MaxLayerSize) e.Add("model.output_dim", $"must be between 1 and {MaxLayerSize:N0}");
+        if (m.Dropout is { } p && !(p >= 0 && p < 1)) e.Add("model.dropout", "must be in [0, 1)");
+        if (m.Width is < 1 or > 4096) e.Add("model.width", "must be between 1 and 4,096 channels");
+        if (m.Depth is < 1 or > 64) e.Add("model.depth", "must be between 1 and 64 blocks");
+        if (m.Stages is < 1 or > 8) e.Add("model.stages", "must be between 1 and 8");
+        if (!Stems.Contains(m.Stem)) e.Add("model.stem", $"unknown stem '{m.Stem}'; one of {string.Join(", ", Stems)}");
+        if (!(m.WidthMult > 0 && m.WidthMult <= 4)) e.Add("model.width_mult", "must be in (0, 4]");
         if (m.ActFuncs is null) e.Add("model.act_funcs", "must be a list");
         else
         {
-            if (m.ActFuncs.Length != 0 && m.ActFuncs.Length != layers)
+            if (m.Name == "mlp" && m.ActFuncs.Length != 0 && m.ActFuncs.Length != layers)
                 e.Add("model.act_funcs", $"lists {m.ActFuncs.Length} activations for {layers} layers (layer_size)");
             foreach (var a in m.ActFuncs.Where(a => !ActFuncs.Contains(a)).Distinct())
                 e.Add("model.act_funcs", $"unknown activation '{a}'; one of {string.Join(", ", ActFuncs)}");
@@ -84,6 +158,7 @@ public static partial class SpecValidator
         "elu" => Activation.Elu,
         "leaky_relu" => Activation.LeakyRelu,
         "identity" => Activation.Identity,
+        "relu6" => Activation.Relu6,
         _ => throw new ArgumentException($"unknown activation '{name}'"),
     };
 

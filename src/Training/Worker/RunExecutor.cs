@@ -12,15 +12,18 @@ namespace Dashboard.Training.Worker;
 /// <summary>Trains one stored run: marks it running, feeds its metrics to the writer, records how it ended.</summary>
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
-    IOptions<TrainingOptions> training, ILogger<RunExecutor> log)
+    IOptions<TrainingOptions> training, StorageOptions storage, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
     private readonly RunEvents _events = events;
+    private readonly ILogger<RunExecutor> _log = log;
 
     public async Task ExecuteAsync(long runId, CancellationToken ct)
     {
         ExperimentSpec spec;
+        var checkpointDir = storage.CheckpointDir(runId);
+        var resumeFrom = Checkpoints.Latest(checkpointDir);
         await using (var db = await _dbs.CreateDbContextAsync(ct))
         {
             var run = await db.Runs.FindAsync([runId], ct);
@@ -32,12 +35,14 @@ public sealed class RunExecutor(
             run.FinishedAt = null;
             run.Error = null;
             run.Epoch = 0;
-            // No checkpoints yet: a run that starts again starts from scratch, so its old points go.
-            await db.MetricPoints.Where(p => p.RunId == runId).ExecuteDeleteAsync(ct);
+            // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
+            // logged again); without a checkpoint it starts from scratch and all its old points go.
+            long keepUpTo = resumeFrom is null ? 0 : Checkpoints.StepOf(resumeFrom);
+            await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
             await db.SaveChangesAsync(ct);
         }
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-        log.LogInformation("Run {RunId} started", runId);
+        _log.LogInformation("Run {RunId} started", runId);
 
         string status;
         string? error = null;
@@ -49,7 +54,13 @@ public sealed class RunExecutor(
             var result = await Task.Factory.StartNew(() =>
             {
                 var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value);
-                return Trainer.Train(spec, data, sink, ct);
+                var context = new TrainContext
+                {
+                    CheckpointDir = checkpointDir,
+                    ResumeFrom = resumeFrom,
+                    ResolveCheckpoint = ResolveCheckpoint,
+                };
+                return Trainer.Train(spec, data, sink, ct, context);
             }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await sink.Drain();
             (status, divergedAt) = result.Outcome switch
@@ -67,7 +78,7 @@ public sealed class RunExecutor(
         }
         catch (Exception e)
         {
-            log.LogError(e, "Run {RunId} failed", runId);
+            _log.LogError(e, "Run {RunId} failed", runId);
             (status, error) = (RunStatus.Failed, e.Message);
         }
 
@@ -81,7 +92,22 @@ public sealed class RunExecutor(
                 .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
         }
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-        log.LogInformation("Run {RunId} ended {Status}", runId, status);
+        _log.LogInformation("Run {RunId} ended {Status}", runId, status);
+    }
+
+    /// <summary>"project/00003" is that run's last checkpoint; anything else is a checkpoint file.</summary>
+    private string ResolveCheckpoint(string reference)
+    {
+        var parts = reference.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[1], out var number))
+        {
+            using var db = _dbs.CreateDbContext();
+            var id = db.Runs.Where(r => r.Project == parts[0] && r.Number == number).Select(r => (long?)r.Id).FirstOrDefault();
+            if (id is { } runId)
+                return Checkpoints.Latest(storage.CheckpointDir(runId))
+                    ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
+        }
+        return reference;
     }
 
     private sealed class Sink(RunExecutor owner, long runId) : ITrainingSink
@@ -93,6 +119,8 @@ public sealed class RunExecutor(
             foreach (var s in samples)
                 owner._writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
         }
+
+        public void Message(string text) => owner._log.LogInformation("Run {RunId}: {Message}", runId, text);
 
         public void EpochEnded(int epoch, int maxEpochs)
         {

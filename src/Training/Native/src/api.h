@@ -29,10 +29,13 @@ enum dn_op : int32_t {
 };
 
 enum dn_activation : int32_t {
-  DN_RELU = 0, DN_TANH = 1, DN_SIGMOID = 2, DN_GELU = 3, DN_ELU = 4, DN_LEAKY_RELU = 5, DN_IDENTITY = 6,
+  DN_RELU = 0, DN_TANH = 1, DN_SIGMOID = 2, DN_GELU = 3, DN_ELU = 4, DN_LEAKY_RELU = 5, DN_IDENTITY = 6, DN_RELU6 = 7,
 };
 
 enum dn_optimizer_kind : int32_t { DN_SGD = 0, DN_ADAM = 1, DN_ADAMW = 2 };
+
+// Kernels of the distance regulariser: loss + factor * sum_i kernel(||theta - theta_i||).
+enum dn_kernel : int32_t { DN_KERNEL_RBF = 0, DN_KERNEL_TANH = 1 };
 
 // Accumulated on the device between reads, so a step never waits for the host.
 struct dn_step_stats {
@@ -48,26 +51,50 @@ DN_EXPORT const char* dn_last_error();
 DN_EXPORT int dn_cuda_device_count(int32_t* out);
 DN_EXPORT int dn_set_num_threads(int32_t n);
 DN_EXPORT int dn_get_num_threads(int32_t* out);
+// Seeds every device's default generator (dropout, augmentation). The trainer reseeds at each epoch start
+// from (seed, epoch), so a checkpoint taken at an epoch boundary fixes all later random draws.
+DN_EXPORT int dn_manual_seed(uint64_t seed);
 
 DN_EXPORT int dn_dataset_create(const float* x, const int64_t* shape, int32_t ndim, const int64_t* y,
                                 const char* device, void** out);
 DN_EXPORT int dn_dataset_size(void* ds, int64_t* out);
 DN_EXPORT int dn_dataset_shuffle(void* ds, uint64_t seed);
+// Random crop after zero padding by `pad` pixels, and a horizontal flip with probability 1/2, drawn per sample
+// on the device at every training step. Images only ([N, C, H, W]).
+DN_EXPORT int dn_dataset_set_augment(void* ds, int32_t pad, int32_t flip);
 DN_EXPORT void dn_dataset_free(void* ds);
 
-DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char* device, uint64_t seed,
+// devices: one device ("cpu", "cuda:0"), or a comma-separated list for data parallel training: the first
+// holds the model the optimizers update; the others hold replicas that take a share of every batch.
+DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char* devices, uint64_t seed,
                               void** out);
 DN_EXPORT int dn_model_param_count(void* model, int64_t* out);
 DN_EXPORT int dn_model_copy_params(void* model, float* out, int64_t capacity);
+// Parameters of nodes[i] for each listed node, in graph order: the parameter groups optimizers work on.
+DN_EXPORT int dn_model_group_param_count(void* model, const int32_t* node_indices, int32_t n, int64_t* out);
+// Stored minima, each a flat parameter vector in dn_model_copy_params order; replaces any earlier ones.
+DN_EXPORT int dn_model_set_distance(void* model, const float* minima, int32_t n_minima, int64_t n_params,
+                                    int32_t kernel, double factor, double width);
+// Euclidean distance from the current parameters to the nearest stored minimum (-1 when none).
+DN_EXPORT int dn_model_distance(void* model, double* out);
+DN_EXPORT int dn_model_global_step(void* model, int64_t* out);
 DN_EXPORT void dn_model_free(void* model);
 
-DN_EXPORT int dn_optimizer_create(void* model, int32_t kind, double lr, double momentum, double weight_decay,
-                                  double beta1, double beta2, double eps, void** out);
+DN_EXPORT int dn_optimizer_create(void* model, const int32_t* node_indices, int32_t n_indices, int32_t kind,
+                                  double lr, double momentum, double weight_decay, double beta1, double beta2,
+                                  double eps, void** out);
 DN_EXPORT int dn_optimizer_set_lr(void* opt, double lr);
 DN_EXPORT void dn_optimizer_free(void* opt);
 
-// Trains on permutation positions [start, start + count) of the last shuffle.
-DN_EXPORT int dn_train_step(void* model, void* opt, void* ds, int64_t start, int64_t count);
+// Trains on permutation positions [start, start + count) of the last shuffle; every optimizer steps once.
+DN_EXPORT int dn_train_step(void* model, void* const* opts, int32_t n_opts, void* ds, int64_t start, int64_t count);
 DN_EXPORT int dn_read_stats(void* model, dn_step_stats* out);
-// Loss sum and correct count over the whole dataset, in eval mode, without gradients.
-DN_EXPORT int dn_evaluate(void* model, void* ds, int64_t batch_size, double* loss_sum, int64_t* correct);
+// Loss sum and correct count over the whole dataset, in eval mode, without gradients. When scores is not
+// null it receives the softmax probabilities, [N, classes] row-major (for average precision).
+DN_EXPORT int dn_evaluate(void* model, void* ds, int64_t batch_size, double* loss_sum, int64_t* correct,
+                          float* scores, int64_t scores_capacity);
+
+// Weights, buffers (batch-norm statistics), every optimizer's state and the model's step count, in one file.
+DN_EXPORT int dn_checkpoint_save(void* model, void* const* opts, int32_t n_opts, const char* path);
+// n_opts < 0 loads the weights only (a minimum taken from another run's checkpoint).
+DN_EXPORT int dn_checkpoint_load(void* model, void* const* opts, int32_t n_opts, const char* path);

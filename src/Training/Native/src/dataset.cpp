@@ -33,3 +33,37 @@ DN_EXPORT int dn_dataset_shuffle(void* handle, uint64_t seed) {
 }
 
 DN_EXPORT void dn_dataset_free(void* ds) { delete static_cast<dn::Dataset*>(ds); }
+
+DN_EXPORT int dn_dataset_set_augment(void* handle, int32_t pad, int32_t flip) {
+  return dn::guarded("dataset_set_augment", [&] {
+    auto* ds = static_cast<dn::Dataset*>(handle);
+    if (pad < 0) throw std::invalid_argument("crop padding must be zero or positive");
+    if ((pad > 0 || flip) && ds->x.dim() != 4)
+      throw std::invalid_argument("random crop and flip need images [N, C, H, W]");
+    ds->crop_pad = pad;
+    ds->flip = flip != 0;
+  });
+}
+
+torch::Tensor dn::Dataset::batch_x(const torch::Tensor& idx, bool augment) const {
+  auto batch = x.index_select(0, idx);
+  if (!augment || (crop_pad == 0 && !flip)) return batch;
+  const int64_t n = batch.size(0), c = batch.size(1), h = batch.size(2), w = batch.size(3);
+  auto long_opts = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  if (crop_pad > 0) {
+    // One random offset per sample, applied with two gathers: no host round trip, no per-sample loop.
+    const int64_t p = crop_pad;
+    auto padded = torch::constant_pad_nd(batch, {p, p, p, p}, 0);
+    auto dy = torch::randint(0, 2 * p + 1, {n, 1}, long_opts);
+    auto dx = torch::randint(0, 2 * p + 1, {n, 1}, long_opts);
+    auto rows = (torch::arange(h, long_opts).unsqueeze(0) + dy).view({n, 1, h, 1}).expand({n, c, h, w + 2 * p});
+    auto cropped_rows = padded.gather(2, rows);
+    auto cols = (torch::arange(w, long_opts).unsqueeze(0) + dx).view({n, 1, 1, w}).expand({n, c, h, w});
+    batch = cropped_rows.gather(3, cols);
+  }
+  if (flip) {
+    auto mask = torch::rand({n}, batch.options()).lt(0.5).view({n, 1, 1, 1});
+    batch = torch::where(mask, batch.flip({3}), batch);
+  }
+  return batch;
+}

@@ -8,5 +8,10 @@ struct Dataset {
   torch::Tensor y;
   torch::Tensor order;  // the current epoch's permutation, on the device
   torch::Device device{torch::kCPU};
+  int64_t crop_pad = 0;
+  bool flip = false;
+
+  // The batch at permutation positions [start, start + count), augmented when training asks for it.
+  torch::Tensor batch_x(const torch::Tensor& idx, bool augment) const;
 };
 }  // namespace dn

@@ -24,6 +24,7 @@ torch::Tensor activate(int64_t kind, const torch::Tensor& x) {
     case DN_ELU: return torch::elu(x);
     case DN_LEAKY_RELU: return torch::leaky_relu(x, 0.01);
     case DN_IDENTITY: return x;
+    case DN_RELU6: return torch::clamp(x, 0, 6);
   }
   throw std::invalid_argument("unknown activation " + std::to_string(kind));
 }
@@ -33,6 +34,7 @@ dn::GraphModel::GraphModel(const dn_node* src, int32_t n_nodes) : nodes(src, src
   if (n_nodes < 2) throw std::invalid_argument("a model needs an input node and at least one layer");
   if (nodes[0].op != DN_INPUT) throw std::invalid_argument("node 0 must be the input");
   modules.resize(nodes.size());
+  node_modules.resize(nodes.size());
   for (size_t i = 1; i < nodes.size(); ++i) {
     const auto& n = nodes[i];
     const auto* a = n.attrs;
@@ -72,7 +74,25 @@ dn::GraphModel::GraphModel(const dn_node* src, int32_t n_nodes) : nodes(src, src
       default:
         throw std::invalid_argument("node " + std::to_string(i) + " has unknown op " + std::to_string(n.op));
     }
+    if (!modules[i].is_empty()) node_modules[i] = named_children()[node_name(i)];
   }
+  last_use.assign(nodes.size(), static_cast<int32_t>(nodes.size()) - 1);
+  for (size_t i = 0; i < nodes.size(); ++i) last_use[i] = static_cast<int32_t>(i);
+  for (size_t i = 1; i < nodes.size(); ++i)
+    for (int k = 0; k < nodes[i].n_inputs; ++k) last_use[nodes[i].inputs[k]] = static_cast<int32_t>(i);
+}
+
+std::vector<torch::Tensor> dn::GraphModel::node_parameters(const int32_t* node_indices, int32_t n) const {
+  std::vector<torch::Tensor> params;
+  for (int32_t k = 0; k < n; ++k) {
+    auto i = node_indices[k];
+    if (i < 0 || static_cast<size_t>(i) >= nodes.size())
+      throw std::out_of_range("parameter group names node " + std::to_string(i) + " of " +
+                              std::to_string(nodes.size()));
+    if (!node_modules[i]) continue;
+    for (const auto& p : node_modules[i]->parameters()) params.push_back(p);
+  }
+  return params;
 }
 
 torch::Tensor dn::GraphModel::forward(const torch::Tensor& input) {
@@ -103,12 +123,16 @@ torch::Tensor dn::GraphModel::forward(const torch::Tensor& input) {
         break;
       }
     }
+    // Drop each activation once its last reader has run: evaluation of deep nets then holds a few layers at a
+    // time, not all of them (autograd still keeps what backward needs).
+    for (int k = 0; k < n.n_inputs; ++k)
+      if (last_use[n.inputs[k]] == static_cast<int32_t>(i)) out[n.inputs[k]] = torch::Tensor();
   }
   return out.back();
 }
 
-void dn::GraphModel::reset_stats() {
-  auto opts = torch::TensorOptions().device(device);
+void dn::Trainee::reset_stats() {
+  auto opts = torch::TensorOptions().device(model->device);
   loss_sum = torch::zeros({}, opts.dtype(torch::kFloat64));
   last_loss = torch::zeros({}, opts.dtype(torch::kFloat32));
   correct = torch::zeros({}, opts.dtype(torch::kInt64));
@@ -117,32 +141,86 @@ void dn::GraphModel::reset_stats() {
   steps = 0;
 }
 
+torch::Tensor dn::Trainee::flat_parameters() const {
+  std::vector<torch::Tensor> parts;
+  for (const auto& p : model->parameters()) parts.push_back(p.view(-1));
+  return torch::cat(parts);
+}
+
+torch::Tensor dn::Trainee::distance_term() const {
+  auto d = (flat_parameters().unsqueeze(0) - minima).norm(2, 1);
+  auto k = kernel == DN_KERNEL_TANH ? 1 - torch::tanh(d / width) : torch::exp(-d.pow(2) / (2 * width * width));
+  return factor * k.sum();
+}
+
+void dn::Trainee::sync_replicas() {
+  if (replicas.empty()) return;
+  torch::NoGradGuard no_grad;
+  auto params = model->parameters();
+  auto buffers = model->buffers();
+  for (auto& r : replicas) {
+    auto rp = r->parameters();
+    auto rb = r->buffers();
+    for (size_t i = 0; i < rp.size(); ++i) rp[i].copy_(params[i], /*non_blocking=*/true);
+    for (size_t i = 0; i < rb.size(); ++i) rb[i].copy_(buffers[i], /*non_blocking=*/true);
+  }
+}
+
 namespace {
 // torch::manual_seed sets a process-wide generator; runs created at the same time take turns.
 std::mutex init_mutex;
-}
 
-DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char* device, uint64_t seed,
+std::vector<torch::Device> parse_devices(const char* devices) {
+  std::vector<torch::Device> out;
+  std::string list = devices ? devices : "cpu";
+  size_t begin = 0;
+  while (begin <= list.size()) {
+    auto end = list.find(',', begin);
+    if (end == std::string::npos) end = list.size();
+    auto name = list.substr(begin, end - begin);
+    out.push_back(dn::parse_device(name.c_str()));
+    begin = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char* devices, uint64_t seed,
                               void** out) {
   return dn::guarded("model_create", [&] {
-    auto dev = dn::parse_device(device);
-    std::shared_ptr<dn::GraphModel> model;
+    auto devs = parse_devices(devices);
+    auto trainee = std::make_unique<dn::Trainee>();
     {
       std::lock_guard<std::mutex> lock(init_mutex);
       torch::manual_seed(seed);
-      model = std::make_shared<dn::GraphModel>(nodes, n_nodes);
+      trainee->model = std::make_shared<dn::GraphModel>(nodes, n_nodes);
+      for (size_t i = 1; i < devs.size(); ++i)
+        trainee->replicas.push_back(std::make_shared<dn::GraphModel>(nodes, n_nodes));
     }
-    model->to(dev);
-    model->device = dev;
-    model->reset_stats();
-    *out = new std::shared_ptr<dn::GraphModel>(std::move(model));
+    trainee->model->to(devs[0]);
+    trainee->model->device = devs[0];
+    for (size_t i = 1; i < devs.size(); ++i) {
+      trainee->replicas[i - 1]->to(devs[i]);
+      trainee->replicas[i - 1]->device = devs[i];
+    }
+    trainee->sync_replicas();
+    trainee->reset_stats();
+    *out = trainee.release();
   });
 }
 
 DN_EXPORT int dn_model_param_count(void* handle, int64_t* out) {
   return dn::guarded("model_param_count", [&] {
     int64_t total = 0;
-    for (const auto& p : (*static_cast<std::shared_ptr<dn::GraphModel>*>(handle))->parameters()) total += p.numel();
+    for (const auto& p : dn::trainee_of(handle).model->parameters()) total += p.numel();
+    *out = total;
+  });
+}
+
+DN_EXPORT int dn_model_group_param_count(void* handle, const int32_t* node_indices, int32_t n, int64_t* out) {
+  return dn::guarded("model_group_param_count", [&] {
+    int64_t total = 0;
+    for (const auto& p : dn::trainee_of(handle).model->node_parameters(node_indices, n)) total += p.numel();
     *out = total;
   });
 }
@@ -150,14 +228,50 @@ DN_EXPORT int dn_model_param_count(void* handle, int64_t* out) {
 DN_EXPORT int dn_model_copy_params(void* handle, float* out, int64_t capacity) {
   return dn::guarded("model_copy_params", [&] {
     torch::NoGradGuard no_grad;
-    int64_t offset = 0;
-    for (const auto& p : (*static_cast<std::shared_ptr<dn::GraphModel>*>(handle))->parameters()) {
-      if (offset + p.numel() > capacity) throw std::invalid_argument("buffer too small for the parameters");
-      auto flat = p.detach().to(torch::kCPU, torch::kFloat32).contiguous().view(-1);
-      std::memcpy(out + offset, flat.data_ptr<float>(), sizeof(float) * flat.numel());
-      offset += p.numel();
-    }
+    auto flat = dn::trainee_of(handle).flat_parameters().detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    if (flat.numel() > capacity) throw std::invalid_argument("buffer too small for the parameters");
+    std::memcpy(out, flat.data_ptr<float>(), sizeof(float) * flat.numel());
   });
 }
 
-DN_EXPORT void dn_model_free(void* handle) { delete static_cast<std::shared_ptr<dn::GraphModel>*>(handle); }
+DN_EXPORT int dn_model_set_distance(void* handle, const float* minima, int32_t n_minima, int64_t n_params,
+                                    int32_t kernel, double factor, double width) {
+  return dn::guarded("model_set_distance", [&] {
+    auto& t = dn::trainee_of(handle);
+    if (n_minima == 0) {
+      t.minima = torch::Tensor();
+      return;
+    }
+    int64_t expected = 0;
+    for (const auto& p : t.model->parameters()) expected += p.numel();
+    if (n_params != expected)
+      throw std::invalid_argument("a stored minimum has " + std::to_string(n_params) + " parameters but the model has " +
+                                  std::to_string(expected));
+    if (kernel != DN_KERNEL_RBF && kernel != DN_KERNEL_TANH)
+      throw std::invalid_argument("unknown kernel " + std::to_string(kernel));
+    if (!(width > 0)) throw std::invalid_argument("kernel width must be positive");
+    t.minima = torch::from_blob(const_cast<float*>(minima), {n_minima, n_params}, torch::kFloat32)
+                   .to(t.model->device, false, true);
+    t.kernel = kernel;
+    t.factor = factor;
+    t.width = width;
+  });
+}
+
+DN_EXPORT int dn_model_distance(void* handle, double* out) {
+  return dn::guarded("model_distance", [&] {
+    auto& t = dn::trainee_of(handle);
+    if (!t.minima.defined()) {
+      *out = -1;
+      return;
+    }
+    torch::NoGradGuard no_grad;
+    *out = (t.flat_parameters().unsqueeze(0) - t.minima).norm(2, 1).min().item<double>();
+  });
+}
+
+DN_EXPORT int dn_model_global_step(void* handle, int64_t* out) {
+  return dn::guarded("model_global_step", [&] { *out = dn::trainee_of(handle).global_step; });
+}
+
+DN_EXPORT void dn_model_free(void* handle) { delete static_cast<dn::Trainee*>(handle); }

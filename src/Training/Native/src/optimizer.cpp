@@ -8,11 +8,13 @@ void set_lr(torch::optim::Optimizer& opt, double lr) {
 }
 }  // namespace
 
-DN_EXPORT int dn_optimizer_create(void* model_handle, int32_t kind, double lr, double momentum, double weight_decay,
-                                  double beta1, double beta2, double eps, void** out) {
+DN_EXPORT int dn_optimizer_create(void* model_handle, const int32_t* node_indices, int32_t n_indices, int32_t kind,
+                                  double lr, double momentum, double weight_decay, double beta1, double beta2,
+                                  double eps, void** out) {
   return dn::guarded("optimizer_create", [&] {
-    auto& model = *static_cast<std::shared_ptr<dn::GraphModel>*>(model_handle);
-    auto params = model->parameters();
+    auto& model = *dn::trainee_of(model_handle).model;
+    auto params = model.node_parameters(node_indices, n_indices);
+    if (params.empty()) throw std::invalid_argument("the parameter group holds no parameters");
     std::unique_ptr<torch::optim::Optimizer> opt;
     switch (kind) {
       case DN_SGD:

@@ -1,0 +1,79 @@
+using Dashboard.Training.Models;
+using Dashboard.Training.Native;
+using Dashboard.Training.Specs;
+
+namespace Dashboard.Training.Engine;
+
+/// <summary>
+/// The distance regulariser's stored minima: weights captured at chosen epochs or taken from other runs'
+/// checkpoints. Each is kept as a flat float file in the checkpoint folder, so a resumed run keeps away from
+/// the same points. Without loss_func.distance the minima are still stored (factor 0) to report the distance.
+/// </summary>
+public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkpoints)
+{
+    private readonly List<float[]> _minima = [];
+    private readonly List<string> _files = [];
+
+    public int Count => _minima.Count;
+    public string[] Files => [.. _files];
+
+    public void Capture(int epoch) => Add(model.CopyParameters(), $"minimum-epoch-{epoch:D4}.f32");
+
+    public void AddFromCheckpoint(ModelGraph graph, string path, string reference)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"loss_func.minima_from: '{reference}' has no checkpoint at {path}");
+        using var other = NativeModel.Create(graph, "cpu", 0);
+        try
+        {
+            other.LoadWeights(path);
+        }
+        catch (NativeException e)
+        {
+            throw new InvalidDataException($"loss_func.minima_from: '{reference}' ({path}) does not fit this model: {e.Message}", e);
+        }
+        Add(other.CopyParameters(), $"minimum-from-{_minima.Count + 1:D2}.f32");
+    }
+
+    public void Restore(IEnumerable<string> files, string directory)
+    {
+        foreach (var name in files)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(directory, name));
+            var values = new float[bytes.Length / sizeof(float)];
+            Buffer.BlockCopy(bytes, 0, values, 0, values.Length * sizeof(float));
+            _minima.Add(values);
+            _files.Add(name);
+        }
+    }
+
+    /// <summary>Hands the minima to the shim: each weighted equally, or merged into their mean.</summary>
+    public void Apply()
+    {
+        if (_minima.Count == 0) return;
+        var used = loss.Merge ? [Mean(_minima)] : _minima;
+        var kernel = loss.Kernel == "tanh" ? DistanceKernel.Tanh : DistanceKernel.Rbf;
+        model.SetDistance(used, kernel, loss.Distance ? loss.Factor : 0, loss.Width);
+    }
+
+    private void Add(float[] values, string name)
+    {
+        _minima.Add(values);
+        _files.Add(name);
+        if (checkpoints is null) return;
+        var bytes = new byte[values.Length * sizeof(float)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        File.WriteAllBytes(Path.Combine(checkpoints.Directory, name), bytes);
+    }
+
+    private static float[] Mean(IReadOnlyList<float[]> all)
+    {
+        var mean = new float[all[0].Length];
+        for (int j = 0; j < mean.Length; j++)
+        {
+            double sum = 0;
+            foreach (var m in all) sum += m[j];
+            mean[j] = (float)(sum / all.Count);
+        }
+        return mean;
+    }
+}
