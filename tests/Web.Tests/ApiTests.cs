@@ -121,6 +121,46 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     }
 
     [Fact]
+    public async Task A_run_with_schedules_distance_term_and_checkpoints_logs_them_and_shows_its_model()
+    {
+        var response = await Post("""
+            { "name": "dist",
+              "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3, "noise": 0.4 },
+              "model": { "name": "mlp", "layer_size": [24, 12], "batch_norm": true },
+              "optimizer": { "name": "sgd_momentum_wdecay", "lr": 0.05, "groups": [ { "params": "head", "name": "adam", "lr": 0.005 } ] },
+              "lr_schedule": { "name": "step", "step_size": 2, "gamma": 0.5 },
+              "batch_schedule": { "name": "exponential", "growth": 2, "max": 120 },
+              "loss_func": { "name": "softmax_loss", "distance": true, "factor": 0.1, "capture_epochs": [1] },
+              "checkpoint": { "every": 2, "keep_best": "val_accuracy" },
+              "batch_size": 30, "max_epochs": 4 }
+            """);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        Assert.Equal("completed", (await WaitFinished(runId)).GetProperty("status").GetString());
+
+        async Task<double[]> Values(string key) =>
+            [.. (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key={key}"))!.Select(p => p.GetProperty("value").GetDouble())];
+        // lr 0.05, 0.05, 0.025, 0.025 by epoch; batch 30, 60, 120, 120, so 16 + 8 + 4 + 4 steps.
+        var lr = await Values("lr");
+        Assert.Equal(32, lr.Length);
+        Assert.Equal([0.05, 0.025], lr.Distinct());
+        Assert.Equal([30.0, 60, 120], (await Values("batch_size")).Distinct());
+        Assert.Equal(3, (await Values("distance")).Length);   // from epoch 2 on, after the minimum of epoch 1
+        Assert.Equal(4, (await Values("val_ap")).Length);
+        var flops = await Values("flops");
+        Assert.True(flops.Zip(flops.Skip(1)).All(p => p.Second > p.First));
+        var checkpoints = Path.Combine(factory.DataDir, "runs", runId.ToString(), "checkpoints");
+        Assert.True(File.Exists(Path.Combine(checkpoints, "epoch-0004.pt")));
+        Assert.True(File.Exists(Path.Combine(checkpoints, "best.pt")));
+
+        var page = await _client.GetStringAsync($"/runs/{runId}");
+        Assert.Contains("id=\"distance-chart\"", page);
+        Assert.Contains("id=\"model-summary\"", page);
+        // 16*24 + 2*24 (linear without bias before batch norm, bn) + 24*12 + 2*12 + 12*3 + 3
+        Assert.Contains($"<strong>{16 * 24 + 48 + 24 * 12 + 24 + 12 * 3 + 3:N0}</strong> parameters", page);
+    }
+
+    [Fact]
     public async Task The_pages_render()
     {
         var created = await (await Post(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();

@@ -25,6 +25,10 @@ public static class ModelFactory
         };
     }
 
+    /// <summary>The graph a spec trains, from the spec alone (the run page shows it without loading data).</summary>
+    public static ModelGraph BuildFor(ExperimentSpec spec) =>
+        Build(spec.Model!, Datasets.DatasetLoader.InputShapeOf(spec.Dataset!), Datasets.DatasetLoader.ClassesOf(spec.Dataset!));
+
     private static Activation[] Activations(ModelSpec spec) =>
         spec.ActFuncs.Length == 0
             ? Enumerable.Repeat(Activation.Relu, spec.LayerSize.Length).ToArray()

@@ -6,6 +6,10 @@ namespace Dashboard.Web.Components.Pages.Experiments;
 public sealed class ExperimentForm
 {
     public string Name { get; set; } = "hps";
+    public string Dataset { get; set; } = "hyperspheres";
+    public string Model { get; set; } = "mlp";
+    /// <summary>A whole spec pasted as JSON (the notebooks' config dicts load as they are); when given, it replaces the fields.</summary>
+    public string? SpecJson { get; set; }
     public int N { get; set; } = 2000;
     public int P { get; set; } = 128;
     public int D { get; set; } = 5;
@@ -23,6 +27,19 @@ public sealed class ExperimentForm
     /// <summary>The spec, or null with the reasons added to <paramref name="errors"/>.</summary>
     public ExperimentSpec? ToSpec(SpecErrors errors)
     {
+        if (!string.IsNullOrWhiteSpace(SpecJson))
+        {
+            try
+            {
+                return Training.Specs.SpecJson.Parse(SpecJson);
+            }
+            catch (InvalidSpecException e)
+            {
+                foreach (var (field, messages) in e.Errors.ToDictionary())
+                    foreach (var m in messages) errors.Add("spec_json", $"{field}: {m}");
+                return null;
+            }
+        }
         var sizes = new List<int>();
         foreach (var part in LayerSizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -32,8 +49,12 @@ public sealed class ExperimentForm
         var spec = new ExperimentSpec
         {
             Name = Name.Trim(),
-            Dataset = new DatasetSpec { Name = "hyperspheres", N = N, P = P, D = D, Classes = Classes, Noise = Noise, ValFraction = ValFraction },
-            Model = new ModelSpec { Name = "mlp", LayerSize = [.. sizes], ActFuncs = [.. sizes.Select(_ => Activation)] },
+            Dataset = Dataset == "hyperspheres"
+                ? new DatasetSpec { Name = "hyperspheres", N = N, P = P, D = D, Classes = Classes, Noise = Noise, ValFraction = ValFraction }
+                : new DatasetSpec { Name = Dataset },
+            Model = Model == "mlp"
+                ? new ModelSpec { Name = "mlp", LayerSize = [.. sizes], ActFuncs = [.. sizes.Select(_ => Activation)] }
+                : new ModelSpec { Name = Model },
             Optimizer = new OptimizerSpec { Name = Optimizer, Lr = Lr },
             BatchSize = BatchSize,
             MaxEpochs = MaxEpochs,
