@@ -79,6 +79,55 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Minima_come_from_another_runs_checkpoint_and_several_can_be_merged_into_their_mean()
+    {
+        var plain = Spec with { LossFunc = new LossSpec(), Checkpoint = new CheckpointSpec(), MaxEpochs = 2 };
+        var data = DatasetLoader.Load(plain.Dataset!, plain.Seed, new TrainingOptions());
+        Trainer.Train(plain, data, new Recorder(), CancellationToken.None, new TrainContext { CheckpointDir = Path.Combine(_dir, "first") });
+        var first = Checkpoints.Latest(Path.Combine(_dir, "first"))!;
+
+        // A second run keeps away from the first run's minimum and from its own after epoch 1, merged into one point.
+        var second = plain with
+        {
+            Seed = 12,
+            MaxEpochs = 3,
+            LossFunc = new LossSpec { Distance = true, Factor = 0.1, Width = 3, MinimaFrom = ["first-run"], CaptureEpochs = [1], Merge = true },
+        };
+        var rec = new Recorder();
+        var dir = Path.Combine(_dir, "second");
+        Trainer.Train(second, data, rec, CancellationToken.None, new TrainContext
+        {
+            CheckpointDir = dir,
+            ResolveCheckpoint = reference => reference == "first-run" ? first : throw new ArgumentException(reference),
+        });
+
+        float[] Read(string name)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(dir, name));
+            var values = new float[bytes.Length / 4];
+            Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+            return values;
+        }
+        var fromFirst = Read("minimum-from-01.f32");
+        var own = Read("minimum-epoch-0001.f32");
+        // The stored minimum is exactly the first run's final weights.
+        var graph = Models.ModelFactory.Build(plain.Model!, [24], 3);
+        using (var check = Native.NativeModel.Create(graph, "cpu", 0))
+        {
+            check.LoadWeights(first);
+            Assert.Equal(check.CopyParameters(), fromFirst);
+        }
+        // After epoch 3, the distance is to the mean of the two minima.
+        using var final = Native.NativeModel.Create(graph, "cpu", 0);
+        final.LoadWeights(Checkpoints.Latest(dir)!);
+        var weights = final.CopyParameters();
+        double expected = Math.Sqrt(weights.Select((w, i) => Math.Pow(w - (fromFirst[i] + (double)own[i]) / 2, 2)).Sum());
+        var distance = rec.Series("distance");
+        Assert.Equal(3, distance.Length);
+        Assert.Equal(expected, distance[^1].Value, 3);
+    }
+
+    [Fact]
     public void A_missing_checkpoint_is_a_clear_error()
     {
         var data = DatasetLoader.Load(Spec.Dataset!, Spec.Seed, new TrainingOptions());

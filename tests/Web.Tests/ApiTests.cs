@@ -158,6 +158,20 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Contains("id=\"model-summary\"", page);
         // 16*24 + 2*24 (linear without bias before batch norm, bn) + 24*12 + 2*12 + 12*3 + 3
         Assert.Contains($"<strong>{16 * 24 + 48 + 24 * 12 + 24 + 12 * 3 + 3:N0}</strong> parameters", page);
+
+        // Another run keeps away from this run's minimum, named the way researchers name runs.
+        var name = (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}")).GetProperty("name").GetString();
+        var follow = await Post($$"""
+            { "name": "dist", "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3, "noise": 0.4 },
+              "model": { "name": "mlp", "layer_size": [24, 12], "batch_norm": true },
+              "loss_func": { "name": "softmax_loss", "distance": true, "factor": 0.1, "minima_from": ["{{name}}"] },
+              "batch_size": 30, "max_epochs": 2, "seed": 3 }
+            """);
+        var followId = (await follow.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        Assert.Equal("completed", (await WaitFinished(followId)).GetProperty("status").GetString());
+        var distances = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{followId}/metrics?key=distance"))!;
+        Assert.Equal(2, distances.Length);
+        Assert.All(distances, d => Assert.True(d.GetProperty("value").GetDouble() > 0));
     }
 
     [Fact]
