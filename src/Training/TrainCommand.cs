@@ -60,15 +60,13 @@ public static class TrainCommand
             return 2;
         }
 
-        var options = new TrainingOptions();
+        var options = TrainingOptions.FromConfiguration();
         Torch.Threads = options.EffectiveThreads;
         TrainResult result;
         CsvSink? csv = null;
         try
         {
-            Console.WriteLine($"loading {spec.Dataset!.Name}...");
-            var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, options);
-            Console.WriteLine($"{data.Train.Count} training and {data.Validation.Count} validation samples; training {spec.Model!.Name} on {Trainer.Devices(spec)}");
+            Console.WriteLine($"loading {spec.Dataset!.Name}; training {spec.Model!.Name} on {Trainer.Devices(spec)} with {Torch.Threads} threads");
             if (outDir is not null)
             {
                 Directory.CreateDirectory(outDir);
@@ -80,7 +78,7 @@ public static class TrainCommand
                 CheckpointDir = outDir is null ? null : Path.Combine(outDir, "checkpoints"),
                 ResumeFrom = resume,
             };
-            result = Trainer.Train(spec, data, new ConsoleSink(csv), CancellationToken.None, context);
+            result = Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, options), new ConsoleSink(csv), CancellationToken.None, context);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NativeException or UnauthorizedAccessException)
         {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Dashboard.Training;
 
 /// <summary>Section "Training": how this host trains.</summary>
@@ -12,6 +14,18 @@ public sealed class TrainingOptions
     public string MnistDir { get; set; } = "data/mnist";
     /// <summary>CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin), or their cifar-10-batches-bin folder.</summary>
     public string Cifar10Dir { get; set; } = "data/cifar10";
+
+    /// <summary>The Training section of appsettings.json beside the program, overridden by Training__* environment variables.</summary>
+    public static TrainingOptions FromConfiguration()
+    {
+        var config = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var options = new TrainingOptions();
+        config.GetSection(Section).Bind(options);
+        return options;
+    }
 
     public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
 }

@@ -64,6 +64,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Runs_with_dropout_reproduce_their_curve_even_while_other_runs_train_beside_them()
+    {
+        var spec = Spec(epochs: 2) with { Model = new ModelSpec { Name = "mlp", LayerSize = [32, 16], Dropout = 0.3 } };
+        var alone = Train(spec).Item2.Values("loss");
+
+        // Each run draws dropout masks from its own generator, so neighbours cannot shift its random stream.
+        var together = Enumerable.Range(0, 3).Select(_ => Task.Run(() => Train(spec).Item2.Values("loss"))).ToArray();
+        Task.WaitAll(together);
+
+        Assert.All(together, t => Assert.Equal(alone, t.Result));
+        Assert.NotEqual(alone, Train(spec with { Model = spec.Model with { Dropout = 0 } }).Item2.Values("loss"));
+    }
+
+    [Fact]
     public void A_diverging_run_stops_at_the_step_where_the_loss_became_non_finite()
     {
         var (result, rec) = Train(Spec(lr: 1e6, epochs: 50));

@@ -39,16 +39,26 @@ public sealed record TrainContext
 /// </summary>
 public static class Trainer
 {
-    public static TrainResult Train(ExperimentSpec spec, TrainingData data, ITrainingSink sink, CancellationToken ct, TrainContext? context = null)
+    public static TrainResult Train(ExperimentSpec spec, TrainingData data, ITrainingSink sink, CancellationToken ct, TrainContext? context = null) =>
+        Train(spec, () => data, sink, ct, context);
+
+    /// <summary>Loads the data through <paramref name="load"/>, so that its host copy can go once it is on the device.</summary>
+    public static TrainResult Train(ExperimentSpec spec, Func<TrainingData> load, ITrainingSink sink, CancellationToken ct, TrainContext? context = null)
     {
         context ??= new TrainContext();
-        var graph = ModelFactory.Build(spec.Model!, data.Train.Shape[1..], data.Classes);
-        var seed = unchecked((ulong)spec.Seed);
-        using var model = NativeModel.Create(graph, Devices(spec), seed);
-        using var optimizers = CreateOptimizers(model, spec.Optimizer);
-        using var train = DeviceDataset.Create(data.Train.Inputs, data.Train.Shape, data.Train.Labels, model.Device);
-        using var validation = DeviceDataset.Create(data.Validation.Inputs, data.Validation.Shape, data.Validation.Labels, model.Device);
+        var devices = Devices(spec);
+        var uploaded = Upload(load, devices.Split(',')[0], sink);
+        using var train = uploaded.Train;
+        using var validation = uploaded.Validation;
+        // The host copy (hundreds of MB for image sets) is garbage now; hand it back before a run of hours.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         if (spec.Dataset!.CropPadding > 0 || spec.Dataset.Flip) train.SetAugmentation(spec.Dataset.CropPadding, spec.Dataset.Flip);
+        int classes = uploaded.Classes;
+
+        var graph = ModelFactory.Build(spec.Model!, uploaded.SampleShape, classes);
+        var seed = unchecked((ulong)spec.Seed);
+        using var model = NativeModel.Create(graph, devices, seed);
+        using var optimizers = CreateOptimizers(model, spec.Optimizer);
 
         var checkpoints = context.CheckpointDir is { } dir ? new Checkpoints(dir, spec) : null;
         var minima = new Minima(model, spec.LossFunc, checkpoints);
@@ -79,7 +89,7 @@ public static class Trainer
         var pending = new List<MetricSample>();
         var lastLr = new double[optimizers.Items.Count];
         Array.Fill(lastLr, double.NaN);
-        bool evalOnImages = data.Train.Shape.Length == 4;
+        bool evalOnImages = uploaded.SampleShape.Length == 3;
 
         for (int epoch = state.Epoch + 1; epoch <= spec.MaxEpochs; epoch++)
         {
@@ -87,7 +97,7 @@ public static class Trainer
             int e0 = epoch - 1;  // schedules count epochs from 0, as PyTorch's schedulers do
             var epochClock = Stopwatch.StartNew();
             // Reseeded from (seed, epoch) so that dropout and augmentation draws after a resume match the uninterrupted run.
-            Torch.ManualSeed(Mix(seed, (ulong)epoch));
+            model.Reseed(Mix(seed, (ulong)epoch));
             train.Shuffle(seed * 1_000_003UL + (ulong)epoch);
             int batch = (int)Math.Min(Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, e0), train.Count);
             long stepsInEpoch = (train.Count + batch - 1) / batch;
@@ -137,7 +147,7 @@ public static class Trainer
                 if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
             }
 
-            var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), data.Classes);
+            var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), classes);
             if (!double.IsFinite(valLoss))
             {
                 sink.Message($"diverged: the validation loss was not finite after step {step}");
@@ -151,7 +161,7 @@ public static class Trainer
                 ["train_accuracy"] = (double)epochCorrect / epochSamples,
                 ["val_loss"] = valLoss,
                 ["val_accuracy"] = valAccuracy,
-                ["val_ap"] = AveragePrecision.Macro(scores, data.Validation.Labels, data.Classes),
+                ["val_ap"] = AveragePrecision.Macro(scores, uploaded.ValidationLabels, classes),
                 ["epoch_time"] = epochClock.Elapsed.TotalSeconds,
                 ["epoch"] = epoch,
             };
@@ -182,6 +192,26 @@ public static class Trainer
             sink.EpochEnded(epoch, spec.MaxEpochs);
         }
         return new(TrainOutcome.Completed, spec.MaxEpochs, step, null, final);
+    }
+
+    private sealed record Uploaded(DeviceDataset Train, DeviceDataset Validation, long[] SampleShape, int Classes, long[] ValidationLabels);
+
+    // Apart from Train so that nothing keeps the host arrays reachable once they are on the device.
+    private static Uploaded Upload(Func<TrainingData> load, string device, ITrainingSink sink)
+    {
+        var data = load();
+        sink.Message($"{data.Train.Count} training and {data.Validation.Count} validation samples of shape [{string.Join(", ", data.Train.Shape[1..])}], {data.Classes} classes");
+        var train = DeviceDataset.Create(data.Train.Inputs, data.Train.Shape, data.Train.Labels, device);
+        try
+        {
+            var validation = DeviceDataset.Create(data.Validation.Inputs, data.Validation.Shape, data.Validation.Labels, device);
+            return new(train, validation, data.Train.Shape[1..], data.Classes, data.Validation.Labels);
+        }
+        catch
+        {
+            train.Dispose();
+            throw;
+        }
     }
 
     /// <summary>One device, or k consecutive GPUs from the spec's device for data parallel training.</summary>

@@ -40,9 +40,6 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_get_num_threads")]
     public static partial int GetNumThreads(out int n);
 
-    [LibraryImport(Lib, EntryPoint = "dn_manual_seed")]
-    public static partial int ManualSeed(ulong seed);
-
     [LibraryImport(Lib, EntryPoint = "dn_dataset_create", StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial int DatasetCreate(float* x, long* shape, int ndim, long* y, string device, out IntPtr handle);
 
@@ -78,6 +75,9 @@ internal static partial class NativeMethods
 
     [LibraryImport(Lib, EntryPoint = "dn_model_global_step")]
     public static partial int ModelGlobalStep(ModelHandle model, out long step);
+
+    [LibraryImport(Lib, EntryPoint = "dn_model_reseed")]
+    public static partial int ModelReseed(ModelHandle model, ulong seed);
 
     [LibraryImport(Lib, EntryPoint = "dn_model_free")]
     public static partial void ModelFree(IntPtr model);

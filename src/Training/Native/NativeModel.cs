@@ -56,6 +56,9 @@ public sealed class NativeModel : IDisposable
         return d < 0 ? null : d;
     }
 
+    /// <summary>Seeds this run's dropout and augmentation draws (its own generator on the CPU).</summary>
+    public void Reseed(ulong seed) => NativeMethods.Check(NativeMethods.ModelReseed(Handle, seed));
+
     /// <summary>Training steps taken, counted by the shim (restored from a checkpoint).</summary>
     public long GlobalStep()
     {

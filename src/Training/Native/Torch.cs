@@ -14,7 +14,4 @@ public static class Torch
         get { NativeMethods.Check(NativeMethods.GetNumThreads(out var n)); return n; }
         set => NativeMethods.Check(NativeMethods.SetNumThreads(value));
     }
-
-    /// <summary>Seeds the default generators of every device (dropout, augmentation draws).</summary>
-    public static void ManualSeed(ulong seed) => NativeMethods.Check(NativeMethods.ManualSeed(seed));
 }

@@ -53,14 +53,13 @@ public sealed class RunExecutor(
             // Training blocks its thread for the whole run; keep it off the thread pool.
             var result = await Task.Factory.StartNew(() =>
             {
-                var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value);
                 var context = new TrainContext
                 {
                     CheckpointDir = checkpointDir,
                     ResumeFrom = resumeFrom,
                     ResolveCheckpoint = ResolveCheckpoint,
                 };
-                return Trainer.Train(spec, data, sink, ct, context);
+                return Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value), sink, ct, context);
             }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await sink.Drain();
             (status, divergedAt) = result.Outcome switch

@@ -51,9 +51,6 @@ DN_EXPORT const char* dn_last_error();
 DN_EXPORT int dn_cuda_device_count(int32_t* out);
 DN_EXPORT int dn_set_num_threads(int32_t n);
 DN_EXPORT int dn_get_num_threads(int32_t* out);
-// Seeds every device's default generator (dropout, augmentation). The trainer reseeds at each epoch start
-// from (seed, epoch), so a checkpoint taken at an epoch boundary fixes all later random draws.
-DN_EXPORT int dn_manual_seed(uint64_t seed);
 
 DN_EXPORT int dn_dataset_create(const float* x, const int64_t* shape, int32_t ndim, const int64_t* y,
                                 const char* device, void** out);
@@ -78,6 +75,9 @@ DN_EXPORT int dn_model_set_distance(void* model, const float* minima, int32_t n_
 // Euclidean distance from the current parameters to the nearest stored minimum (-1 when none).
 DN_EXPORT int dn_model_distance(void* model, double* out);
 DN_EXPORT int dn_model_global_step(void* model, int64_t* out);
+// Seeds the run's dropout and augmentation draws. The trainer reseeds at each epoch start from (seed, epoch), so a
+// checkpoint taken at an epoch boundary fixes all later random draws. CPU runs have their own generator.
+DN_EXPORT int dn_model_reseed(void* model, uint64_t seed);
 DN_EXPORT void dn_model_free(void* model);
 
 DN_EXPORT int dn_optimizer_create(void* model, const int32_t* node_indices, int32_t n_indices, int32_t kind,

@@ -45,7 +45,7 @@ DN_EXPORT int dn_dataset_set_augment(void* handle, int32_t pad, int32_t flip) {
   });
 }
 
-torch::Tensor dn::Dataset::batch_x(const torch::Tensor& idx, bool augment) const {
+torch::Tensor dn::Dataset::batch_x(const torch::Tensor& idx, bool augment, c10::optional<at::Generator> gen) const {
   auto batch = x.index_select(0, idx);
   if (!augment || (crop_pad == 0 && !flip)) return batch;
   const int64_t n = batch.size(0), c = batch.size(1), h = batch.size(2), w = batch.size(3);
@@ -54,15 +54,15 @@ torch::Tensor dn::Dataset::batch_x(const torch::Tensor& idx, bool augment) const
     // One random offset per sample, applied with two gathers: no host round trip, no per-sample loop.
     const int64_t p = crop_pad;
     auto padded = torch::constant_pad_nd(batch, {p, p, p, p}, 0);
-    auto dy = torch::randint(0, 2 * p + 1, {n, 1}, long_opts);
-    auto dx = torch::randint(0, 2 * p + 1, {n, 1}, long_opts);
+    auto dy = torch::randint(0, 2 * p + 1, {n, 1}, gen, long_opts);
+    auto dx = torch::randint(0, 2 * p + 1, {n, 1}, gen, long_opts);
     auto rows = (torch::arange(h, long_opts).unsqueeze(0) + dy).view({n, 1, h, 1}).expand({n, c, h, w + 2 * p});
     auto cropped_rows = padded.gather(2, rows);
     auto cols = (torch::arange(w, long_opts).unsqueeze(0) + dx).view({n, 1, 1, w}).expand({n, c, h, w});
     batch = cropped_rows.gather(3, cols);
   }
   if (flip) {
-    auto mask = torch::rand({n}, batch.options()).lt(0.5).view({n, 1, 1, 1});
+    auto mask = torch::rand({n}, gen, batch.options()).lt(0.5).view({n, 1, 1, 1});
     batch = torch::where(mask, batch.flip({3}), batch);
   }
   return batch;

@@ -12,6 +12,6 @@ struct Dataset {
   bool flip = false;
 
   // The batch at permutation positions [start, start + count), augmented when training asks for it.
-  torch::Tensor batch_x(const torch::Tensor& idx, bool augment) const;
+  torch::Tensor batch_x(const torch::Tensor& idx, bool augment, c10::optional<at::Generator> gen) const;
 };
 }  // namespace dn

@@ -35,7 +35,3 @@ DN_EXPORT int dn_set_num_threads(int32_t n) {
 DN_EXPORT int dn_get_num_threads(int32_t* out) {
   return dn::guarded("get_num_threads", [&] { *out = torch::get_num_threads(); });
 }
-
-DN_EXPORT int dn_manual_seed(uint64_t seed) {
-  return dn::guarded("manual_seed", [&] { torch::manual_seed(seed); });
-}

@@ -59,7 +59,7 @@ dn::GraphModel::GraphModel(const dn_node* src, int32_t n_nodes) : nodes(src, src
         break;
       case DN_DROPOUT:
         check_inputs(n, i, 1, 1);
-        modules[i] = torch::nn::AnyModule(register_module(node_name(i), torch::nn::Dropout(n.fattrs[0])));
+        if (!(n.fattrs[0] >= 0 && n.fattrs[0] < 1)) throw std::invalid_argument("dropout must be in [0, 1)");
         break;
       case DN_ACTIVATION:
       case DN_FLATTEN:
@@ -104,8 +104,18 @@ torch::Tensor dn::GraphModel::forward(const torch::Tensor& input) {
     switch (n.op) {
       case DN_LINEAR:
       case DN_CONV2D:
-      case DN_BATCH_NORM:
-      case DN_DROPOUT: out[i] = modules[i].forward(x); break;
+      case DN_BATCH_NORM: out[i] = modules[i].forward(x); break;
+      case DN_DROPOUT: {
+        // Drawn from the run's own generator (not the process-wide one), so concurrent runs stay reproducible.
+        double p = n.fattrs[0];
+        if (!is_training() || p == 0) {
+          out[i] = x;
+        } else {
+          auto keep = torch::empty_like(x).bernoulli_(1 - p, generator);
+          out[i] = x * keep / (1 - p);
+        }
+        break;
+      }
       case DN_ACTIVATION: out[i] = activate(n.attrs[0], x); break;
       case DN_FLATTEN: out[i] = x.flatten(1); break;
       case DN_MAX_POOL2D: out[i] = torch::max_pool2d(x, n.attrs[0], n.attrs[1], n.attrs[2]); break;
@@ -151,6 +161,38 @@ torch::Tensor dn::Trainee::distance_term() const {
   auto d = (flat_parameters().unsqueeze(0) - minima).norm(2, 1);
   auto k = kernel == DN_KERNEL_TANH ? 1 - torch::tanh(d / width) : torch::exp(-d.pow(2) / (2 * width * width));
   return factor * k.sum();
+}
+
+void dn::Trainee::reseed(uint64_t seed) {
+  // A CPU run owns its generator. CUDA kernels need a CUDA generator, and this shim is built without CUDA headers,
+  // so runs on a GPU draw from that device's default generator, seeded here (one run per GPU keeps it theirs).
+  auto& main = *model;
+  if (main.device.is_cpu()) {
+    if (!main.generator.has_value()) main.generator = at::detail::createCPUGenerator(seed);
+    std::lock_guard<std::mutex> lock(main.generator->mutex());
+    main.generator->set_current_seed(seed);
+  } else {
+    auto gen = at::globalContext().defaultGenerator(main.device);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    auto& r = *replicas[i];
+    uint64_t replica_seed = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
+    if (r.device.is_cpu()) {
+      if (!r.generator.has_value()) r.generator = at::detail::createCPUGenerator(replica_seed);
+      std::lock_guard<std::mutex> lock(r.generator->mutex());
+      r.generator->set_current_seed(replica_seed);
+    } else if (r.device != main.device) {
+      auto gen = at::globalContext().defaultGenerator(r.device);
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(replica_seed);
+    }
+  }
+}
+
+DN_EXPORT int dn_model_reseed(void* handle, uint64_t seed) {
+  return dn::guarded("model_reseed", [&] { dn::trainee_of(handle).reseed(seed); });
 }
 
 void dn::Trainee::sync_replicas() {
@@ -199,6 +241,7 @@ DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char*
     }
     trainee->model->to(devs[0]);
     trainee->model->device = devs[0];
+    trainee->reseed(seed);
     for (size_t i = 1; i < devs.size(); ++i) {
       trainee->replicas[i - 1]->to(devs[i]);
       trainee->replicas[i - 1]->device = devs[i];

@@ -15,6 +15,7 @@ struct GraphModel : torch::nn::Module {
   std::vector<std::shared_ptr<torch::nn::Module>> node_modules;  // the same modules, for parameter lookup
   torch::Device device{torch::kCPU};
   std::vector<int32_t> last_use;  // the last node reading each node's output
+  c10::optional<at::Generator> generator;  // dropout and augmentation draws; none means the device's default
 };
 
 // What a run trains: the model on its first device, replicas on the others, the distance term and the
@@ -36,6 +37,8 @@ struct Trainee {
   torch::Tensor distance_term() const;
   // After the optimizers stepped: the replicas take the updated weights and batch-norm statistics.
   void sync_replicas();
+  // Seeds the run's random draws (dropout, augmentation); the trainer calls it at each epoch start.
+  void reseed(uint64_t seed);
 };
 
 inline Trainee& trainee_of(void* handle) { return *static_cast<Trainee*>(handle); }

@@ -35,7 +35,7 @@ DN_EXPORT int dn_train_step(void* model_handle, void* const* opt_handles, int32_
       throw std::out_of_range("batch [" + std::to_string(start) + ", " + std::to_string(start + count) +
                               ") is outside the dataset of " + std::to_string(n));
     auto idx = ds.order.narrow(0, start, count);
-    auto x = ds.batch_x(idx, /*augment=*/true);
+    auto x = ds.batch_x(idx, /*augment=*/true, model.generator);
     auto y = ds.y.index_select(0, idx);
     for (auto* opt : opts) opt->zero_grad();
 
@@ -97,10 +97,16 @@ DN_EXPORT int dn_train_step(void* model_handle, void* const* opt_handles, int32_
 DN_EXPORT int dn_read_stats(void* model_handle, dn_step_stats* out) {
   return dn::guarded("read_stats", [&] {
     auto& t = dn::trainee_of(model_handle);
-    out->loss_sum = t.loss_sum.item<double>();
-    out->correct = t.correct.item<int64_t>();
-    out->first_nonfinite_step = t.first_nonfinite.item<int64_t>();
-    out->last_loss = t.last_loss.item<double>();
+    // One copy to the host for all four values: one synchronisation, not four. Counts stay exact in float64
+    // up to 2^53.
+    auto packed = torch::stack({t.loss_sum, t.correct.to(torch::kFloat64), t.first_nonfinite.to(torch::kFloat64),
+                                t.last_loss.to(torch::kFloat64)})
+                      .to(torch::kCPU);
+    auto v = packed.accessor<double, 1>();
+    out->loss_sum = v[0];
+    out->correct = static_cast<int64_t>(v[1]);
+    out->first_nonfinite_step = static_cast<int64_t>(v[2]);
+    out->last_loss = v[3];
     out->samples = t.samples;
     out->steps = t.steps;
     t.reset_stats();
