@@ -90,6 +90,7 @@ public static class Trainer
         var lastLr = new double[optimizers.Items.Count];
         Array.Fill(lastLr, double.NaN);
         bool evalOnImages = uploaded.SampleShape.Length == 3;
+        var scoreBuffer = new float[validation.Count * classes];
 
         for (int epoch = state.Epoch + 1; epoch <= spec.MaxEpochs; epoch++)
         {
@@ -147,7 +148,7 @@ public static class Trainer
                 if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
             }
 
-            var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), classes);
+            var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), classes, scoreBuffer);
             if (!double.IsFinite(valLoss))
             {
                 sink.Message($"diverged: the validation loss was not finite after step {step}");

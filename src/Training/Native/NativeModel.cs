@@ -108,9 +108,10 @@ public sealed class NativeModel : IDisposable
     }
 
     /// <summary>Also returns the class probabilities, [N, classes] row-major, for average precision.</summary>
-    public unsafe (double MeanLoss, double Accuracy, float[] Scores) EvaluateWithScores(DeviceDataset data, long batchSize, int classes)
+    /// <param name="scores">Reused between calls when given (a run evaluates every epoch; no fresh large array each time).</param>
+    public unsafe (double MeanLoss, double Accuracy, float[] Scores) EvaluateWithScores(DeviceDataset data, long batchSize, int classes, float[]? scores = null)
     {
-        var scores = new float[data.Count * classes];
+        if (scores is null || scores.Length != data.Count * classes) scores = new float[data.Count * classes];
         double lossSum;
         long correct;
         fixed (float* p = scores)

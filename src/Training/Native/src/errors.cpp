@@ -1,5 +1,6 @@
 #include "errors.h"
 #include "api.h"
+#include <malloc.h>
 
 namespace {
 thread_local std::string last_error;
@@ -35,3 +36,16 @@ DN_EXPORT int dn_set_num_threads(int32_t n) {
 DN_EXPORT int dn_get_num_threads(int32_t* out) {
   return dn::guarded("get_num_threads", [&] { *out = torch::get_num_threads(); });
 }
+
+namespace {
+// CPU training frees and allocates the same large activation buffers every step. With glibc's defaults those
+// above the mmap threshold, and freed heap tops above the trim threshold, go back to the kernel and come back as
+// fresh zeroed pages, which cost a third of the CPU time of a small CNN in system time (bench/RESULTS.md).
+// Keeping them in the heap lets every step reuse the previous step's pages; resident memory then stays at the
+// peak of one step, which is also what a run holds anyway. The environment's own MALLOC_* settings win.
+__attribute__((constructor)) void keep_step_buffers_in_the_heap() {
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("GLIBC_TUNABLES")) return;
+  mallopt(M_MMAP_THRESHOLD, 512 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+}
+}  // namespace
