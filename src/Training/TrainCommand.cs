@@ -105,9 +105,15 @@ public static class TrainCommand
 
         public void Log(IReadOnlyList<MetricSample> samples)
         {
-            foreach (var s in samples) _last[s.Key] = s.Value;
+            // Index loops: a foreach over the interface would allocate an enumerator every step.
+            bool stepLine = false;
+            for (int i = 0; i < samples.Count; i++)
+            {
+                _last[samples[i].Key] = samples[i].Value;
+                stepLine |= samples[i].Key == "loss";
+            }
             csv?.Write(samples);
-            if (_sinceLine.Elapsed.TotalSeconds >= 10 && samples.Any(s => s.Key == "loss"))
+            if (stepLine && _sinceLine.Elapsed.TotalSeconds >= 10)
             {
                 Console.WriteLine($"  step {_last.GetValueOrDefault("updates"):F0}  loss {_last.GetValueOrDefault("loss"):F4}  lr {_last.GetValueOrDefault("lr"):G4}  " +
                                   $"batch {_last.GetValueOrDefault("batch_size"):F0}  {_last.GetValueOrDefault("elapsed"):F0}s");
@@ -132,6 +138,7 @@ public static class TrainCommand
     private sealed class CsvSink : IDisposable
     {
         private readonly StreamWriter _out;
+        private readonly char[] _row = new char[256];
         private int _epoch = 1;
 
         /// <param name="resumed">When resuming: rows after the checkpoint's step are dropped, as they will be logged again.</param>
@@ -150,11 +157,25 @@ public static class TrainCommand
 
         public void Write(IReadOnlyList<MetricSample> samples)
         {
-            foreach (var s in samples)
+            // Formatted into a reused buffer: a row per metric per step would otherwise be a string per row.
+            for (int i = 0; i < samples.Count; i++)
             {
+                var s = samples[i];
                 // Epoch metrics are logged at the epoch's last step and belong to that epoch.
                 int epoch = s.Key is "epoch" ? (int)s.Value : _epoch;
-                _out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Key},{s.Step},{epoch},{s.Value:R},{s.Time:O}"));
+                var row = _row.AsSpan();
+                int n = 0;
+                s.Key.AsSpan().CopyTo(row);
+                n += s.Key.Length;
+                row[n++] = ',';
+                s.Step.TryFormat(row[n..], out int w, default, CultureInfo.InvariantCulture); n += w;
+                row[n++] = ',';
+                epoch.TryFormat(row[n..], out w, default, CultureInfo.InvariantCulture); n += w;
+                row[n++] = ',';
+                s.Value.TryFormat(row[n..], out w, "R", CultureInfo.InvariantCulture); n += w;
+                row[n++] = ',';
+                s.Time.TryFormat(row[n..], out w, "O", CultureInfo.InvariantCulture); n += w;
+                _out.WriteLine(row[..n]);
             }
         }
 

@@ -6,7 +6,8 @@ using Dashboard.Training.Specs;
 
 namespace Dashboard.Training.Engine;
 
-public sealed record MetricSample(string Key, long Step, double Value, DateTime Time);
+/// <summary>A struct, so that logging every step allocates nothing on the managed heap.</summary>
+public readonly record struct MetricSample(string Key, long Step, double Value, DateTime Time);
 
 public enum TrainOutcome { Completed, Diverged, Cancelled }
 

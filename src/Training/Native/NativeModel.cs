@@ -66,11 +66,17 @@ public sealed class NativeModel : IDisposable
         return s;
     }
 
-    public unsafe void SaveCheckpoint(OptimizerSet optimizers, string path) =>
-        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.CheckpointSave(Handle, (IntPtr*)p, n, path)));
+    public unsafe void SaveCheckpoint(OptimizerSet optimizers, string path)
+    {
+        NativeMethods.Check(NativeMethods.CheckpointSave(Handle, optimizers.Pointer, optimizers.Count, path));
+        GC.KeepAlive(optimizers);
+    }
 
-    public unsafe void LoadCheckpoint(OptimizerSet optimizers, string path) =>
-        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.CheckpointLoad(Handle, (IntPtr*)p, n, path)));
+    public unsafe void LoadCheckpoint(OptimizerSet optimizers, string path)
+    {
+        NativeMethods.Check(NativeMethods.CheckpointLoad(Handle, optimizers.Pointer, optimizers.Count, path));
+        GC.KeepAlive(optimizers);
+    }
 
     /// <summary>Only the weights of a checkpoint (another run's, for a stored minimum).</summary>
     public unsafe void LoadWeights(string path) => NativeMethods.Check(NativeMethods.CheckpointLoad(Handle, null, -1, path));
@@ -91,8 +97,11 @@ public sealed class NativeModel : IDisposable
     }
 
     /// <summary>One forward, backward and optimizer step on positions [start, start+count) of the dataset's current order.</summary>
-    public unsafe void TrainStep(OptimizerSet optimizers, DeviceDataset data, long start, long count) =>
-        NativeMethods.Check(optimizers.Call((p, n) => NativeMethods.TrainStep(Handle, (IntPtr*)p, n, data.Handle, start, count)));
+    public unsafe void TrainStep(OptimizerSet optimizers, DeviceDataset data, long start, long count)
+    {
+        NativeMethods.Check(NativeMethods.TrainStep(Handle, optimizers.Pointer, optimizers.Count, data.Handle, start, count));
+        GC.KeepAlive(optimizers);
+    }
 
     /// <summary>Reads and resets the statistics accumulated on the device since the last read (one host sync).</summary>
     public StepStats ReadStats()

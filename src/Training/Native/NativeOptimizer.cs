@@ -35,29 +35,25 @@ public sealed class OptimizerSet : IDisposable
 {
     public IReadOnlyList<NativeOptimizer> Items { get; }
     private readonly IntPtr[] _raw;
+    // Pinned for the set's life, so a step passes a pointer without a closure or a fixed block per call.
+    private GCHandle _pin;
 
     public OptimizerSet(IReadOnlyList<NativeOptimizer> items)
     {
         if (items.Count == 0) throw new ArgumentException("at least one optimizer is needed");
         Items = items;
         _raw = [.. items.Select(o => o.Handle.DangerousGetHandle())];
+        _pin = GCHandle.Alloc(_raw, GCHandleType.Pinned);
     }
 
     public static implicit operator OptimizerSet(NativeOptimizer single) => new([single]);
 
-    /// <summary>Hands the raw handles to a native call; the optimizers stay alive until it returns.</summary>
-    internal unsafe int Call(Func<IntPtr, int, int> call)
-    {
-        fixed (IntPtr* p = _raw)
-        {
-            int rc = call((IntPtr)p, _raw.Length);
-            GC.KeepAlive(this);
-            return rc;
-        }
-    }
+    internal unsafe IntPtr* Pointer => (IntPtr*)_pin.AddrOfPinnedObject();
+    internal int Count => _raw.Length;
 
     public void Dispose()
     {
+        if (_pin.IsAllocated) _pin.Free();
         foreach (var o in Items) o.Dispose();
     }
 }

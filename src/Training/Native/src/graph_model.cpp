@@ -142,11 +142,20 @@ torch::Tensor dn::GraphModel::forward(const torch::Tensor& input) {
 }
 
 void dn::Trainee::reset_stats() {
-  auto opts = torch::TensorOptions().device(model->device);
-  loss_sum = torch::zeros({}, opts.dtype(torch::kFloat64));
-  last_loss = torch::zeros({}, opts.dtype(torch::kFloat32));
-  correct = torch::zeros({}, opts.dtype(torch::kInt64));
-  first_nonfinite = torch::full({}, -1, opts.dtype(torch::kInt64));
+  // Allocated once and then zeroed in place: small tensors reallocated at every read would sit between the large
+  // step buffers in the heap and make it creep up over a long run.
+  if (!loss_sum.defined() || loss_sum.device() != model->device) {
+    auto opts = torch::TensorOptions().device(model->device);
+    loss_sum = torch::zeros({}, opts.dtype(torch::kFloat64));
+    last_loss = torch::zeros({}, opts.dtype(torch::kFloat32));
+    correct = torch::zeros({}, opts.dtype(torch::kInt64));
+    first_nonfinite = torch::full({}, -1, opts.dtype(torch::kInt64));
+  } else {
+    loss_sum.zero_();
+    last_loss.zero_();
+    correct.zero_();
+    first_nonfinite.fill_(-1);
+  }
   samples = 0;
   steps = 0;
 }

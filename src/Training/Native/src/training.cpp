@@ -87,8 +87,7 @@ DN_EXPORT int dn_train_step(void* model_handle, void* const* opt_handles, int32_
     t.last_loss.copy_(loss);
     t.correct += correct_all;
     auto bad = loss.isfinite().logical_not().logical_and(t.first_nonfinite.lt(0));
-    t.first_nonfinite =
-        torch::where(bad, torch::full({}, t.global_step, t.first_nonfinite.options()), t.first_nonfinite);
+    t.first_nonfinite.masked_fill_(bad, t.global_step);
     t.samples += count;
     t.steps += 1;
   });
