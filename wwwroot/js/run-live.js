@@ -47,16 +47,29 @@ export function watchRun(root) {
   const keys = charts.flatMap(c => c.keys);
   const source = new EventSource(`api/runs/${id}/live?keys=${encodeURIComponent(keys.join(','))}`);
 
-  source.addEventListener('points', e => {
-    const points = JSON.parse(e.data);
+  // Points are queued and drawn at most once per frame: Plotly redraws a whole chart on every extendTraces, so
+  // drawing each small event as it comes would keep the page busy redrawing while a fast run streams.
+  const queued = {};
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
     for (const chart of charts) {
       const indices = [], xs = [], ys = [];
       chart.keys.forEach((key, i) => {
-        if (!points[key]) return;
-        indices.push(i); xs.push(points[key].x); ys.push(points[key].y);
+        if (!queued[key]) return;
+        indices.push(i); xs.push(queued[key].x); ys.push(queued[key].y);
       });
       if (indices.length) Plotly.extendTraces(chart.el, { x: xs, y: ys }, indices);
     }
+    for (const key of Object.keys(queued)) delete queued[key];
+  };
+  source.addEventListener('points', e => {
+    const points = JSON.parse(e.data);
+    for (const [key, p] of Object.entries(points)) {
+      const q = queued[key] ??= { x: [], y: [] };
+      q.x.push(...p.x); q.y.push(...p.y);
+    }
+    if (!frame) frame = requestAnimationFrame(draw);
   });
 
   source.addEventListener('run', e => {

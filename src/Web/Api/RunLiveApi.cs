@@ -12,6 +12,7 @@ namespace Dashboard.Web.Api;
 public static class RunLiveApi
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(250);
 
     public static void MapRunLiveApi(this IEndpointRouteBuilder app)
     {
@@ -65,7 +66,13 @@ public static class RunLiveApi
             }
             if (RunStatus.IsFinished(run.Status)) yield break;
 
-            try { await wake.WaitAsync(Poll, ct); }
+            // The writer flushes many times a second during a fast run: a short pause gathers those flushes into
+            // one event instead of one per flush (the chart still moves several times a second).
+            try
+            {
+                await Task.Delay(Coalesce, ct);
+                await wake.WaitAsync(Poll, ct);
+            }
             catch (OperationCanceledException) { yield break; }
         }
     }
