@@ -96,16 +96,24 @@ DN_EXPORT int dn_train_step(void* model_handle, void* const* opt_handles, int32_
 DN_EXPORT int dn_read_stats(void* model_handle, dn_step_stats* out) {
   return dn::guarded("read_stats", [&] {
     auto& t = dn::trainee_of(model_handle);
-    // One copy to the host for all four values: one synchronisation, not four. Counts stay exact in float64
-    // up to 2^53.
-    auto packed = torch::stack({t.loss_sum, t.correct.to(torch::kFloat64), t.first_nonfinite.to(torch::kFloat64),
-                                t.last_loss.to(torch::kFloat64)})
-                      .to(torch::kCPU);
-    auto v = packed.accessor<double, 1>();
-    out->loss_sum = v[0];
-    out->correct = static_cast<int64_t>(v[1]);
-    out->first_nonfinite_step = static_cast<int64_t>(v[2]);
-    out->last_loss = v[3];
+    if (t.model->device.is_cpu()) {
+      // On the CPU the values are read in place: no tensor op, nothing allocated per read.
+      out->loss_sum = *t.loss_sum.data_ptr<double>();
+      out->correct = *t.correct.data_ptr<int64_t>();
+      out->first_nonfinite_step = *t.first_nonfinite.data_ptr<int64_t>();
+      out->last_loss = *t.last_loss.data_ptr<float>();
+    } else {
+      // One copy to the host for all four values: one synchronisation, not four. Counts stay exact in float64
+      // up to 2^53.
+      auto packed = torch::stack({t.loss_sum, t.correct.to(torch::kFloat64), t.first_nonfinite.to(torch::kFloat64),
+                                  t.last_loss.to(torch::kFloat64)})
+                        .to(torch::kCPU);
+      auto v = packed.accessor<double, 1>();
+      out->loss_sum = v[0];
+      out->correct = static_cast<int64_t>(v[1]);
+      out->first_nonfinite_step = static_cast<int64_t>(v[2]);
+      out->last_loss = v[3];
+    }
     out->samples = t.samples;
     out->steps = t.steps;
     t.reset_stats();
