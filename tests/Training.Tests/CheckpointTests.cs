@@ -128,6 +128,36 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void The_latest_checkpoint_is_found_by_epoch_number_and_only_with_its_json()
+    {
+        foreach (var name in new[] { "epoch-9999", "epoch-10000", "epoch-0002" })
+        {
+            File.WriteAllText(Path.Combine(_dir, name + ".pt"), "");
+            File.WriteAllText(Path.Combine(_dir, name + ".json"), "{}");
+        }
+        Assert.Equal(Path.Combine(_dir, "epoch-10000.pt"), Checkpoints.Latest(_dir));
+        // A .pt whose .json is missing (the host died in between) is not a checkpoint to resume from.
+        File.WriteAllText(Path.Combine(_dir, "epoch-10001.pt"), "");
+        Assert.Equal(Path.Combine(_dir, "epoch-10000.pt"), Checkpoints.Latest(_dir));
+    }
+
+    [Fact]
+    public void A_lone_last_sample_joins_the_batch_before_it_so_batch_norm_never_sees_a_batch_of_one()
+    {
+        // 960 training samples in batches of 7: 137 batches of 7 and one of 1, which batch norm cannot take.
+        var spec = Spec with { LossFunc = new LossSpec(), BatchSize = 7, BatchSchedule = new BatchScheduleSpec(), MaxEpochs = 1 };
+        var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, new TrainingOptions());
+        Assert.Equal(960, data.Train.Count);
+        var rec = new Recorder();
+        var result = Trainer.Train(spec, data, rec, CancellationToken.None);
+
+        Assert.Equal(TrainOutcome.Completed, result.Outcome);
+        Assert.Equal(137, result.Steps);
+        Assert.Equal(960, rec.Series("samples")[^1].Value);
+        Assert.Equal(8, rec.Series("batch_size")[^1].Value);
+    }
+
+    [Fact]
     public void A_missing_checkpoint_is_a_clear_error()
     {
         var data = DatasetLoader.Load(Spec.Dataset!, Spec.Seed, new TrainingOptions());

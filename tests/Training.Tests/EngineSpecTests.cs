@@ -28,6 +28,11 @@ public class EngineSpecTests
     [InlineData("""{"dataset":"cifar10","model":{"name":"cnn","depth":0}}""", "model.depth", "between 1 and 64")]
     [InlineData("""{"dataset":"hyperspheres","model":"simple_cnn"}""", "model.name", "needs images")]
     [InlineData("""{"dataset":"mnist","model":"mlp","lr_schedule":"cosine_annealing"}""", "lr_schedule.name", "unknown")]
+    [InlineData("""{"dataset":"mnist","model":{"name":"cnn","depth":2000000000}}""", "model.depth", "between 1 and 64")]
+    [InlineData("""{"dataset":"cifar10","model":{"name":"mobilenet_v2","width_mult":1e300}}""", "model.width_mult", "(0, 4]")]
+    [InlineData("""{"dataset":{"name":"hyperspheres","p":65536},"model":{"name":"mlp","layer_size":[65536,65536,65536]}}""", "model.name", "at most 1,000,000,000")]
+    [InlineData("""{"dataset":"mnist","model":{"name":"mlp","batch_norm":true},"batch_size":1}""", "batch_size", "at least 2 samples")]
+    [InlineData("""{"dataset":"mnist","model":"mlp","max_epochs":30,"loss_func":{"capture_epochs":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]}}""", "loss_func.capture_epochs", "at most 16 minima")]
     public void Bad_engine_fields_are_refused_where_they_were_entered(string json, string field, string message) =>
         Assert.Contains(ErrorsFor(json, field), m => m.Contains(message));
 

@@ -34,6 +34,7 @@ public static class DatasetLoader
             var (mean, std) = Normalisation.PerChannel(data.Train);
             Normalisation.Apply(data.Train, mean, std);
             Normalisation.Apply(data.Validation, mean, std);
+            data = data with { Black = [.. mean.Select((m, c) => (float)(-m / (std[c] > 0 ? std[c] : 1)))] };
         }
         return data;
     }

@@ -65,12 +65,14 @@ public sealed class Checkpoints
         _best = state.BestValue;
     }
 
+    // The .json goes first and the .pt last (each written under a temporary name and renamed), so a .pt on disk
+    // always has its own .json beside it, whenever the host dies.
     private void Write(NativeModel model, OptimizerSet optimizers, CheckpointState state, string path)
     {
-        model.SaveCheckpoint(optimizers, path);
         var json = Path.ChangeExtension(path, ".json");
         File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(state with { Spec = _specJson }, Json));
         File.Move(json + ".tmp", json, overwrite: true);
+        model.SaveCheckpoint(optimizers, path);
     }
 
     /// <summary>Restores tensors and optimizer state from a .pt and returns where the run stood.</summary>
@@ -93,8 +95,14 @@ public sealed class Checkpoints
     public static string? Latest(string directory) =>
         System.IO.Directory.Exists(directory) ? Periodic(directory).LastOrDefault() : null;
 
+    // Ordered by epoch number, not by name: epoch-10000 comes after epoch-9999. Only complete pairs count.
     private static IEnumerable<string> Periodic(string directory) =>
-        System.IO.Directory.GetFiles(directory, "epoch-*.pt").Order(StringComparer.Ordinal);
+        System.IO.Directory.GetFiles(directory, "epoch-*.pt")
+            .Where(pt => File.Exists(Path.ChangeExtension(pt, ".json")))
+            .Select(pt => (Path: pt, Epoch: int.TryParse(Path.GetFileNameWithoutExtension(pt)["epoch-".Length..], out var e) ? e : -1))
+            .Where(p => p.Epoch >= 0)
+            .OrderBy(p => p.Epoch)
+            .Select(p => p.Path);
 
     private static CheckpointState ReadState(string json) =>
         JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(json), Json) ?? throw new InvalidDataException($"{json} is empty");

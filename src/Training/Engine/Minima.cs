@@ -41,8 +41,8 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
             var bytes = File.ReadAllBytes(Path.Combine(directory, name));
             var values = new float[bytes.Length / sizeof(float)];
             Buffer.BlockCopy(bytes, 0, values, 0, values.Length * sizeof(float));
-            _minima.Add(values);
-            _files.Add(name);
+            // Resumed into another folder (train --resume A --out B): B's checkpoints must find these files too.
+            Add(values, name);
         }
     }
 
@@ -59,7 +59,7 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
     {
         _minima.Add(values);
         _files.Add(name);
-        if (checkpoints is null) return;
+        if (checkpoints is null || File.Exists(Path.Combine(checkpoints.Directory, name))) return;
         var bytes = new byte[values.Length * sizeof(float)];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         File.WriteAllBytes(Path.Combine(checkpoints.Directory, name), bytes);

@@ -53,7 +53,7 @@ public static class Trainer
         using var validation = uploaded.Validation;
         // The host copy (hundreds of MB for image sets) is garbage now; hand it back before a run of hours.
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (spec.Dataset!.CropPadding > 0 || spec.Dataset.Flip) train.SetAugmentation(spec.Dataset.CropPadding, spec.Dataset.Flip);
+        if (spec.Dataset!.CropPadding > 0 || spec.Dataset.Flip) train.SetAugmentation(spec.Dataset.CropPadding, spec.Dataset.Flip, uploaded.Black);
         int classes = uploaded.Classes;
 
         var graph = ModelFactory.Build(spec.Model!, uploaded.SampleShape, classes);
@@ -102,11 +102,11 @@ public static class Trainer
             model.Reseed(Mix(seed, (ulong)epoch));
             train.Shuffle(seed * 1_000_003UL + (ulong)epoch);
             int batch = (int)Math.Min(Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, e0), train.Count);
-            long stepsInEpoch = (train.Count + batch - 1) / batch;
+            long stepsInEpoch = StepsInEpoch(train.Count, batch);
             double epochLossSum = 0;
             long epochSteps = 0, epochCorrect = 0, epochSamples = 0, stepInEpoch = 0;
 
-            for (long start = 0; start < train.Count; start += batch, stepInEpoch++)
+            for (long start = 0, count; start < train.Count; start += count, stepInEpoch++)
             {
                 for (int k = 0; k < optimizers.Items.Count; k++)
                 {
@@ -114,7 +114,9 @@ public static class Trainer
                     double lr = Schedules.LearningRate(spec.LrSchedule, o.BaseLearningRate, e0, stepInEpoch, stepsInEpoch, spec.MaxEpochs);
                     if (lr != lastLr[k]) { o.SetLearningRate(lr); lastLr[k] = lr; }
                 }
-                long count = Math.Min(batch, train.Count - start);
+                count = Math.Min(batch, train.Count - start);
+                // A lone last sample joins the batch before it: batch norm cannot normalise a batch of one.
+                if (train.Count - (start + count) == 1) count++;
                 stepClock.Start();
                 model.TrainStep(optimizers, train, start, count);
                 stepClock.Stop();
@@ -196,7 +198,7 @@ public static class Trainer
         return new(TrainOutcome.Completed, spec.MaxEpochs, step, null, final);
     }
 
-    private sealed record Uploaded(DeviceDataset Train, DeviceDataset Validation, long[] SampleShape, int Classes, long[] ValidationLabels);
+    private sealed record Uploaded(DeviceDataset Train, DeviceDataset Validation, long[] SampleShape, int Classes, long[] ValidationLabels, float[]? Black);
 
     // Apart from Train so that nothing keeps the host arrays reachable once they are on the device.
     private static Uploaded Upload(Func<TrainingData> load, string device, ITrainingSink sink)
@@ -207,13 +209,20 @@ public static class Trainer
         try
         {
             var validation = DeviceDataset.Create(data.Validation.Inputs, data.Validation.Shape, data.Validation.Labels, device);
-            return new(train, validation, data.Train.Shape[1..], data.Classes, data.Validation.Labels);
+            return new(train, validation, data.Train.Shape[1..], data.Classes, data.Validation.Labels, data.Black);
         }
         catch
         {
             train.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Batches in one pass over <paramref name="count"/> samples, a lone last sample joining the batch before it.</summary>
+    public static long StepsInEpoch(long count, long batch)
+    {
+        long steps = (count + batch - 1) / batch;
+        return steps > 1 && count % batch == 1 ? steps - 1 : steps;
     }
 
     /// <summary>One device, or k consecutive GPUs from the spec's device for data parallel training.</summary>

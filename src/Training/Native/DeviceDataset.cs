@@ -33,8 +33,12 @@ public sealed class DeviceDataset : IDisposable
     public void Shuffle(ulong seed) => NativeMethods.Check(NativeMethods.DatasetShuffle(Handle, seed));
 
     /// <summary>Random crop after padding and random horizontal flip, drawn per sample on the device at each training step.</summary>
-    public void SetAugmentation(int cropPadding, bool flip) =>
-        NativeMethods.Check(NativeMethods.DatasetSetAugment(Handle, cropPadding, flip ? 1 : 0));
+    /// <param name="fill">Per channel, what padding fills with (a black pixel after normalisation); null means 0.</param>
+    public unsafe void SetAugmentation(int cropPadding, bool flip, float[]? fill = null)
+    {
+        fixed (float* f = fill)
+            NativeMethods.Check(NativeMethods.DatasetSetAugment(Handle, cropPadding, flip ? 1 : 0, f, fill?.Length ?? 0));
+    }
 
     public void Dispose() => Handle.Dispose();
 }

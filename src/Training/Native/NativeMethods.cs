@@ -50,7 +50,7 @@ internal static partial class NativeMethods
     public static partial int DatasetShuffle(DatasetHandle ds, ulong seed);
 
     [LibraryImport(Lib, EntryPoint = "dn_dataset_set_augment")]
-    public static partial int DatasetSetAugment(DatasetHandle ds, int pad, int flip);
+    public static unsafe partial int DatasetSetAugment(DatasetHandle ds, int pad, int flip, float* fill, int fillCount);
 
     [LibraryImport(Lib, EntryPoint = "dn_dataset_free")]
     public static partial void DatasetFree(IntPtr ds);

@@ -97,6 +97,14 @@ public sealed class NativeModel : IDisposable
     }
 
     /// <summary>One forward, backward and optimizer step on positions [start, start+count) of the dataset's current order.</summary>
+    /// <summary>One step with a single optimizer over the whole model.</summary>
+    public unsafe void TrainStep(NativeOptimizer optimizer, DeviceDataset data, long start, long count)
+    {
+        IntPtr raw = optimizer.Handle.DangerousGetHandle();
+        NativeMethods.Check(NativeMethods.TrainStep(Handle, &raw, 1, data.Handle, start, count));
+        GC.KeepAlive(optimizer);
+    }
+
     public unsafe void TrainStep(OptimizerSet optimizers, DeviceDataset data, long start, long count)
     {
         NativeMethods.Check(NativeMethods.TrainStep(Handle, optimizers.Pointer, optimizers.Count, data.Handle, start, count));

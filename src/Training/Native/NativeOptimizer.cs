@@ -46,8 +46,6 @@ public sealed class OptimizerSet : IDisposable
         _pin = GCHandle.Alloc(_raw, GCHandleType.Pinned);
     }
 
-    public static implicit operator OptimizerSet(NativeOptimizer single) => new([single]);
-
     internal unsafe IntPtr* Pointer => (IntPtr*)_pin.AddrOfPinnedObject();
     internal int Count => _raw.Length;
 

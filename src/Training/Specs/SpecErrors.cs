@@ -12,6 +12,7 @@ public sealed class SpecErrors
     }
 
     public bool Any => _byField.Count > 0;
+    public IEnumerable<string> Fields => _byField.Keys;
     public IReadOnlyDictionary<string, string[]> ToDictionary() => _byField.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
     public IEnumerable<string> For(string field) => _byField.TryGetValue(field, out var l) ? l : [];
     public override string ToString() => string.Join("; ", _byField.SelectMany(kv => kv.Value.Select(m => $"{kv.Key}: {m}")));

@@ -19,6 +19,10 @@ public static partial class SpecValidator
     // Bounds keep one spec from taking the host down; they are far above the notes' largest study.
     public const int MaxLayers = 64, MaxLayerSize = 65_536, MaxEpochs = 100_000, MaxBatch = 1_000_000;
     public const long MaxDatasetValues = 1_000_000_000;
+    /// <summary>A billion parameters: 4 GB of weights, far above the notes' ResNet-34 (21.8 million).</summary>
+    public const long MaxParameters = 1_000_000_000;
+    /// <summary>Stored minima are kept on the device and compared with the weights at every step.</summary>
+    public const int MaxMinima = 16;
 
     public static void Validate(ExperimentSpec s, SpecErrors e)
     {
@@ -77,6 +81,8 @@ public static partial class SpecValidator
             e.Add("loss_func.capture_epochs", $"epochs must be between 1 and max_epochs ({maxEpochs})");
         if (l.MinimaFrom is null || l.MinimaFrom.Any(string.IsNullOrWhiteSpace))
             e.Add("loss_func.minima_from", "a list of checkpoint files or runs (project/00001)");
+        if ((l.CaptureEpochs?.Length ?? 0) + (l.MinimaFrom?.Length ?? 0) > MaxMinima)
+            e.Add("loss_func.capture_epochs", $"at most {MaxMinima} minima in all (capture_epochs and minima_from)");
         if (l.Distance && (l.CaptureEpochs?.Length ?? 0) == 0 && (l.MinimaFrom?.Length ?? 0) == 0)
             e.Add("loss_func.distance", "needs minima to keep away from: capture_epochs, minima_from, or both");
     }
@@ -91,16 +97,21 @@ public static partial class SpecValidator
 
     private static void ValidateModelFitsData(ExperimentSpec s, SpecErrors e)
     {
-        if (e.For("dataset").Any() || e.For("dataset.name").Any() || s.Dataset is null || s.Model is null) return;
-        if (e.For("model").Any() || e.For("model.name").Any() || e.For("model.layer_size").Any() || e.For("model.act_funcs").Any() || e.For("model.width").Any()) return;
+        // Built only from fields already found sound: a bad depth or width would build a monster before it is refused.
+        if (e.Fields.Any(f => f == "dataset" || f.StartsWith("dataset.") || f == "model" || f.StartsWith("model."))) return;
+        if (s.Dataset is null || s.Model is null) return;
         try
         {
             var shape = Dashboard.Training.Datasets.DatasetLoader.InputShapeOf(s.Dataset);
             if (s.Dataset.Name == "hyperspheres" && (s.Dataset.CropPadding > 0 || s.Dataset.Flip))
                 e.Add("dataset.crop_padding", "random crop and flip are for image datasets");
-            ModelFactory.Build(s.Model, shape, Dashboard.Training.Datasets.DatasetLoader.ClassesOf(s.Dataset));
+            var graph = ModelFactory.Build(s.Model, shape, Dashboard.Training.Datasets.DatasetLoader.ClassesOf(s.Dataset));
+            if (graph.ParameterCount > MaxParameters)
+                e.Add("model.name", $"this model has {graph.ParameterCount:N0} parameters; at most {MaxParameters:N0}");
+            if (s.BatchSize < 2 && graph.Nodes.Any(n => n.Op == GraphOp.BatchNorm))
+                e.Add("batch_size", "batch norm needs at least 2 samples a batch");
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or ArithmeticException)
         {
             e.Add("model.name", ex.Message);
         }

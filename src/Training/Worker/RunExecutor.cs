@@ -34,7 +34,7 @@ public sealed class RunExecutor(
             run.StartedAt = DateTime.UtcNow;
             run.FinishedAt = null;
             run.Error = null;
-            run.Epoch = 0;
+            run.Epoch = resumeFrom is null ? 0 : Checkpoints.StateOf(resumeFrom).Epoch;
             // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
             // logged again); without a checkpoint it starts from scratch and all its old points go.
             long keepUpTo = resumeFrom is null ? 0 : Checkpoints.StepOf(resumeFrom);

@@ -56,9 +56,10 @@ DN_EXPORT int dn_dataset_create(const float* x, const int64_t* shape, int32_t nd
                                 const char* device, void** out);
 DN_EXPORT int dn_dataset_size(void* ds, int64_t* out);
 DN_EXPORT int dn_dataset_shuffle(void* ds, uint64_t seed);
-// Random crop after zero padding by `pad` pixels, and a horizontal flip with probability 1/2, drawn per sample
-// on the device at every training step. Images only ([N, C, H, W]).
-DN_EXPORT int dn_dataset_set_augment(void* ds, int32_t pad, int32_t flip);
+// Random crop after padding by `pad` pixels, and a horizontal flip with probability 1/2, drawn per sample on the
+// device at every training step. Images only ([N, C, H, W]). Padding takes fill[c] per channel (a black pixel
+// after normalisation, as torchvision pads before normalising); n_fill 0 pads with zeros.
+DN_EXPORT int dn_dataset_set_augment(void* ds, int32_t pad, int32_t flip, const float* fill, int32_t n_fill);
 DN_EXPORT void dn_dataset_free(void* ds);
 
 // devices: one device ("cpu", "cuda:0"), or a comma-separated list for data parallel training: the first

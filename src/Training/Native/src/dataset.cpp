@@ -34,7 +34,7 @@ DN_EXPORT int dn_dataset_shuffle(void* handle, uint64_t seed) {
 
 DN_EXPORT void dn_dataset_free(void* ds) { delete static_cast<dn::Dataset*>(ds); }
 
-DN_EXPORT int dn_dataset_set_augment(void* handle, int32_t pad, int32_t flip) {
+DN_EXPORT int dn_dataset_set_augment(void* handle, int32_t pad, int32_t flip, const float* fill, int32_t n_fill) {
   return dn::guarded("dataset_set_augment", [&] {
     auto* ds = static_cast<dn::Dataset*>(handle);
     if (pad < 0) throw std::invalid_argument("crop padding must be zero or positive");
@@ -42,6 +42,15 @@ DN_EXPORT int dn_dataset_set_augment(void* handle, int32_t pad, int32_t flip) {
       throw std::invalid_argument("random crop and flip need images [N, C, H, W]");
     ds->crop_pad = pad;
     ds->flip = flip != 0;
+    if (n_fill > 0) {
+      if (n_fill != ds->x.size(1))
+        throw std::invalid_argument("padding fill has " + std::to_string(n_fill) + " values for " +
+                                    std::to_string(ds->x.size(1)) + " channels");
+      ds->crop_fill = torch::from_blob(const_cast<float*>(fill), {1, n_fill, 1, 1}, torch::kFloat32)
+                          .to(ds->device, false, true);
+    } else {
+      ds->crop_fill = torch::Tensor();
+    }
   });
 }
 
@@ -53,7 +62,9 @@ torch::Tensor dn::Dataset::batch_x(const torch::Tensor& idx, bool augment, c10::
   if (crop_pad > 0) {
     // One random offset per sample, applied with two gathers: no host round trip, no per-sample loop.
     const int64_t p = crop_pad;
-    auto padded = torch::constant_pad_nd(batch, {p, p, p, p}, 0);
+    // Padding with fill per channel: pad (x - fill) with zeros, then add fill back.
+    auto padded = crop_fill.defined() ? torch::constant_pad_nd(batch - crop_fill, {p, p, p, p}, 0) + crop_fill
+                                      : torch::constant_pad_nd(batch, {p, p, p, p}, 0);
     auto dy = torch::randint(0, 2 * p + 1, {n, 1}, gen, long_opts);
     auto dx = torch::randint(0, 2 * p + 1, {n, 1}, gen, long_opts);
     auto rows = (torch::arange(h, long_opts).unsqueeze(0) + dy).view({n, 1, h, 1}).expand({n, c, h, w + 2 * p});

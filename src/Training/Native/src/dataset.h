@@ -10,6 +10,7 @@ struct Dataset {
   torch::Device device{torch::kCPU};
   int64_t crop_pad = 0;
   bool flip = false;
+  torch::Tensor crop_fill;  // [1, C, 1, 1] or undefined (zeros)
 
   // The batch at permutation positions [start, start + count), augmented when training asks for it.
   torch::Tensor batch_x(const torch::Tensor& idx, bool augment, c10::optional<at::Generator> gen) const;

@@ -187,7 +187,11 @@ void dn::Trainee::reseed(uint64_t seed) {
   }
   for (size_t i = 0; i < replicas.size(); ++i) {
     auto& r = *replicas[i];
-    uint64_t replica_seed = seed + 0x9E3779B97F4A7C15ULL * (i + 1);
+    // splitmix64 of (seed, replica): no replica's stream equals the main model's in another epoch.
+    uint64_t z = seed ^ (0xD1B54A32D192ED03ULL * (i + 1));
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    uint64_t replica_seed = z ^ (z >> 31);
     if (r.device.is_cpu()) {
       if (!r.generator.has_value()) r.generator = at::detail::createCPUGenerator(replica_seed);
       std::lock_guard<std::mutex> lock(r.generator->mutex());
@@ -218,7 +222,7 @@ void dn::Trainee::sync_replicas() {
 }
 
 namespace {
-// torch::manual_seed sets a process-wide generator; runs created at the same time take turns.
+// The default CPU generator initialises weights; runs created at the same time take turns.
 std::mutex init_mutex;
 
 std::vector<torch::Device> parse_devices(const char* devices) {
@@ -243,7 +247,14 @@ DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char*
     auto trainee = std::make_unique<dn::Trainee>();
     {
       std::lock_guard<std::mutex> lock(init_mutex);
-      torch::manual_seed(seed);
+      // Only the CPU generator: modules are built on the CPU, and torch::manual_seed would also reseed every CUDA
+      // device's generator under the feet of runs training there.
+      auto cpu = at::detail::getDefaultCPUGenerator();
+      {
+        // Released before the modules draw their weights: those draws take this same lock.
+        std::lock_guard<std::mutex> gen_lock(cpu.mutex());
+        cpu.set_current_seed(seed);
+      }
       trainee->model = std::make_shared<dn::GraphModel>(nodes, n_nodes);
       for (size_t i = 1; i < devs.size(); ++i)
         trainee->replicas.push_back(std::make_shared<dn::GraphModel>(nodes, n_nodes));
