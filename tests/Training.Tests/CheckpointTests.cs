@@ -43,7 +43,7 @@ public sealed class CheckpointTests : IDisposable
 
         var checkpoint = Path.Combine(_dir, "a", "epoch-0002.pt");
         Assert.True(File.Exists(checkpoint));
-        long resumedAt = Checkpoints.StepOf(checkpoint);
+        long resumedAt = Checkpoints.StateOf(checkpoint).Step;
         var resumed = new Recorder();
         var rest = Trainer.Train(Spec, data, resumed, CancellationToken.None,
             new TrainContext { CheckpointDir = Path.Combine(_dir, "b"), ResumeFrom = checkpoint });

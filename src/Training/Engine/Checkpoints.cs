@@ -86,9 +86,7 @@ public sealed class Checkpoints
         return state;
     }
 
-    /// <summary>The training step a checkpoint was taken at (from its JSON).</summary>
-    public static long StepOf(string path) => StateOf(path).Step;
-
+    /// <summary>Where the run stood at a checkpoint (from its JSON).</summary>
     public static CheckpointState StateOf(string path) => ReadState(Path.ChangeExtension(path, ".json"));
 
     /// <summary>The newest periodic or final checkpoint in a folder, or null.</summary>

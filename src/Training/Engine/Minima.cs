@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Dashboard.Training.Models;
 using Dashboard.Training.Native;
 using Dashboard.Training.Specs;
@@ -38,9 +39,7 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
     {
         foreach (var name in files)
         {
-            var bytes = File.ReadAllBytes(Path.Combine(directory, name));
-            var values = new float[bytes.Length / sizeof(float)];
-            Buffer.BlockCopy(bytes, 0, values, 0, values.Length * sizeof(float));
+            var values = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(directory, name))).ToArray();
             // Resumed into another folder (train --resume A --out B): B's checkpoints must find these files too.
             Add(values, name);
         }
@@ -60,9 +59,7 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
         _minima.Add(values);
         _files.Add(name);
         if (checkpoints is null || File.Exists(Path.Combine(checkpoints.Directory, name))) return;
-        var bytes = new byte[values.Length * sizeof(float)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        File.WriteAllBytes(Path.Combine(checkpoints.Directory, name), bytes);
+        File.WriteAllBytes(Path.Combine(checkpoints.Directory, name), MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
     private static float[] Mean(IReadOnlyList<float[]> all)

@@ -114,9 +114,7 @@ public static class Trainer
                     double lr = Schedules.LearningRate(spec.LrSchedule, o.BaseLearningRate, e0, stepInEpoch, stepsInEpoch, spec.MaxEpochs);
                     if (lr != lastLr[k]) { o.SetLearningRate(lr); lastLr[k] = lr; }
                 }
-                count = Math.Min(batch, train.Count - start);
-                // A lone last sample joins the batch before it: batch norm cannot normalise a batch of one.
-                if (train.Count - (start + count) == 1) count++;
+                count = BatchLength(train.Count, start, batch);
                 stepClock.Start();
                 model.TrainStep(optimizers, train, start, count);
                 stepClock.Stop();
@@ -218,7 +216,17 @@ public static class Trainer
         }
     }
 
-    /// <summary>Batches in one pass over <paramref name="count"/> samples, a lone last sample joining the batch before it.</summary>
+    // A lone last sample joins the batch before it: batch norm cannot normalise a batch of one. The two functions
+    // below are the one rule, seen from a batch and from the whole epoch.
+
+    /// <summary>The size of the batch starting at <paramref name="start"/> in a pass over <paramref name="total"/> samples.</summary>
+    public static long BatchLength(long total, long start, long batch)
+    {
+        long count = Math.Min(batch, total - start);
+        return total - (start + count) == 1 ? count + 1 : count;
+    }
+
+    /// <summary>Batches in one pass over <paramref name="count"/> samples.</summary>
     public static long StepsInEpoch(long count, long batch)
     {
         long steps = (count + batch - 1) / batch;

@@ -24,6 +24,7 @@ public sealed class RunExecutor(
         ExperimentSpec spec;
         var checkpointDir = storage.CheckpointDir(runId);
         var resumeFrom = Checkpoints.Latest(checkpointDir);
+        var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
         await using (var db = await _dbs.CreateDbContextAsync(ct))
         {
             var run = await db.Runs.FindAsync([runId], ct);
@@ -34,10 +35,10 @@ public sealed class RunExecutor(
             run.StartedAt = DateTime.UtcNow;
             run.FinishedAt = null;
             run.Error = null;
-            run.Epoch = resumeFrom is null ? 0 : Checkpoints.StateOf(resumeFrom).Epoch;
+            run.Epoch = resumed?.Epoch ?? 0;
             // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
             // logged again); without a checkpoint it starts from scratch and all its old points go.
-            long keepUpTo = resumeFrom is null ? 0 : Checkpoints.StepOf(resumeFrom);
+            long keepUpTo = resumed?.Step ?? 0;
             await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
             await db.SaveChangesAsync(ct);
         }

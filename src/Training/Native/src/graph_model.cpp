@@ -76,7 +76,7 @@ dn::GraphModel::GraphModel(const dn_node* src, int32_t n_nodes) : nodes(src, src
     }
     if (!modules[i].is_empty()) node_modules[i] = named_children()[node_name(i)];
   }
-  last_use.assign(nodes.size(), static_cast<int32_t>(nodes.size()) - 1);
+  last_use.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) last_use[i] = static_cast<int32_t>(i);
   for (size_t i = 1; i < nodes.size(); ++i)
     for (int k = 0; k < nodes[i].n_inputs; ++k) last_use[nodes[i].inputs[k]] = static_cast<int32_t>(i);
@@ -166,41 +166,46 @@ torch::Tensor dn::Trainee::flat_parameters() const {
   return torch::cat(parts);
 }
 
+int64_t dn::Trainee::parameter_count() const {
+  int64_t total = 0;
+  for (const auto& p : model->parameters()) total += p.numel();
+  return total;
+}
+
+torch::Tensor dn::Trainee::distances() const { return (flat_parameters().unsqueeze(0) - minima).norm(2, 1); }
+
 torch::Tensor dn::Trainee::distance_term() const {
-  auto d = (flat_parameters().unsqueeze(0) - minima).norm(2, 1);
+  auto d = distances();
   auto k = kernel == DN_KERNEL_TANH ? 1 - torch::tanh(d / width) : torch::exp(-d.pow(2) / (2 * width * width));
   return factor * k.sum();
 }
 
-void dn::Trainee::reseed(uint64_t seed) {
-  // A CPU run owns its generator. CUDA kernels need a CUDA generator, and this shim is built without CUDA headers,
-  // so runs on a GPU draw from that device's default generator, seeded here (one run per GPU keeps it theirs).
-  auto& main = *model;
-  if (main.device.is_cpu()) {
-    if (!main.generator.has_value()) main.generator = at::detail::createCPUGenerator(seed);
-    std::lock_guard<std::mutex> lock(main.generator->mutex());
-    main.generator->set_current_seed(seed);
+namespace {
+// A CPU model owns its generator. CUDA kernels need a CUDA generator, and this shim is built without CUDA headers,
+// so a model on a GPU draws from that device's default generator, seeded here (one run per GPU keeps it theirs).
+void seed_draws(dn::GraphModel& net, uint64_t seed) {
+  if (net.device.is_cpu()) {
+    if (!net.generator.has_value()) net.generator = at::detail::createCPUGenerator(seed);
+    std::lock_guard<std::mutex> lock(net.generator->mutex());
+    net.generator->set_current_seed(seed);
   } else {
-    auto gen = at::globalContext().defaultGenerator(main.device);
+    auto gen = at::globalContext().defaultGenerator(net.device);
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_current_seed(seed);
   }
+}
+}  // namespace
+
+void dn::Trainee::reseed(uint64_t seed) {
+  seed_draws(*model, seed);
   for (size_t i = 0; i < replicas.size(); ++i) {
     auto& r = *replicas[i];
+    if (!r.device.is_cpu() && r.device == model->device) continue;  // that device's generator is seeded already
     // splitmix64 of (seed, replica): no replica's stream equals the main model's in another epoch.
     uint64_t z = seed ^ (0xD1B54A32D192ED03ULL * (i + 1));
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    uint64_t replica_seed = z ^ (z >> 31);
-    if (r.device.is_cpu()) {
-      if (!r.generator.has_value()) r.generator = at::detail::createCPUGenerator(replica_seed);
-      std::lock_guard<std::mutex> lock(r.generator->mutex());
-      r.generator->set_current_seed(replica_seed);
-    } else if (r.device != main.device) {
-      auto gen = at::globalContext().defaultGenerator(r.device);
-      std::lock_guard<std::mutex> lock(gen.mutex());
-      gen.set_current_seed(replica_seed);
-    }
+    seed_draws(r, z ^ (z >> 31));
   }
 }
 
@@ -274,9 +279,7 @@ DN_EXPORT int dn_model_create(const dn_node* nodes, int32_t n_nodes, const char*
 
 DN_EXPORT int dn_model_param_count(void* handle, int64_t* out) {
   return dn::guarded("model_param_count", [&] {
-    int64_t total = 0;
-    for (const auto& p : dn::trainee_of(handle).model->parameters()) total += p.numel();
-    *out = total;
+    *out = dn::trainee_of(handle).parameter_count();
   });
 }
 
@@ -305,8 +308,7 @@ DN_EXPORT int dn_model_set_distance(void* handle, const float* minima, int32_t n
       t.minima = torch::Tensor();
       return;
     }
-    int64_t expected = 0;
-    for (const auto& p : t.model->parameters()) expected += p.numel();
+    int64_t expected = t.parameter_count();
     if (n_params != expected)
       throw std::invalid_argument("a stored minimum has " + std::to_string(n_params) + " parameters but the model has " +
                                   std::to_string(expected));
@@ -329,7 +331,7 @@ DN_EXPORT int dn_model_distance(void* handle, double* out) {
       return;
     }
     torch::NoGradGuard no_grad;
-    *out = (t.flat_parameters().unsqueeze(0) - t.minima).norm(2, 1).min().item<double>();
+    *out = t.distances().min().item<double>();
   });
 }
 

@@ -32,7 +32,10 @@ struct Trainee {
   int64_t samples = 0, steps = 0, global_step = 0;
   void reset_stats();
 
+  int64_t parameter_count() const;
   torch::Tensor flat_parameters() const;
+  // Euclidean distance from the parameters to each stored minimum, [n_minima].
+  torch::Tensor distances() const;
   // factor * sum_i kernel(||theta - theta_i||), differentiable in theta.
   torch::Tensor distance_term() const;
   // After the optimizers stepped: the replicas take the updated weights and batch-norm statistics.
