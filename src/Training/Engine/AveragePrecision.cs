@@ -12,9 +12,13 @@ public static class AveragePrecision
     /// a score is NaN. <paramref name="scores"/> is row-major [N, classes]. (scikit-learn warns about a class with no
     /// positives and, in recent versions, counts it as 0 in the macro mean; here it is left out.)
     /// </summary>
-    public static double Macro(float[] scores, long[] labels, int classes)
+    public static double Macro(float[] scores, long[] labels, int classes) => Macro(scores, labels, classes, new Workspace(labels.Length));
+
+    /// <summary>As above, sorting in <paramref name="workspace"/>: a run scores every epoch, and without it each
+    /// epoch leaves two arrays the size of the validation set for a collector that may not run for hours.</summary>
+    public static double Macro(float[] scores, long[] labels, int classes, Workspace workspace)
     {
-        var ap = PerClass(scores, labels, classes);
+        var ap = PerClass(scores, labels, classes, workspace);
         double sum = 0;
         int counted = 0;
         foreach (var a in ap)
@@ -27,7 +31,9 @@ public static class AveragePrecision
     }
 
     /// <summary>The AP of each class; NaN for a class with no positive (or, for every class, when a score is NaN). O(N log N) per class.</summary>
-    public static double[] PerClass(float[] scores, long[] labels, int classes)
+    public static double[] PerClass(float[] scores, long[] labels, int classes) => PerClass(scores, labels, classes, new Workspace(labels.Length));
+
+    private static double[] PerClass(float[] scores, long[] labels, int classes, Workspace workspace)
     {
         if (classes <= 0) throw new ArgumentOutOfRangeException(nameof(classes), classes, "classes must be positive");
         int n = labels.Length;
@@ -43,8 +49,9 @@ public static class AveragePrecision
 
         var result = new double[classes];
         if (Array.Exists(scores, float.IsNaN)) { Array.Fill(result, double.NaN); return result; }
-        var keys = new float[n];
-        var isPositive = new bool[n];
+        if (workspace.Keys.Length != n) throw new ArgumentException($"a workspace for {workspace.Keys.Length} samples, not {n}", nameof(workspace));
+        var keys = workspace.Keys;
+        var isPositive = workspace.IsPositive;
         for (int c = 0; c < classes; c++)
         {
             if (positives[c] == 0) { result[c] = double.NaN; continue; }
@@ -57,6 +64,13 @@ public static class AveragePrecision
             result[c] = Binary(keys, isPositive, positives[c]);
         }
         return result;
+    }
+
+    /// <summary>Sorting space for one set of samples, reused from call to call.</summary>
+    public sealed class Workspace(int samples)
+    {
+        internal float[] Keys { get; } = new float[samples];
+        internal bool[] IsPositive { get; } = new bool[samples];
     }
 
     // keys sorted ascending, isPositive permuted with them; totalPositives > 0.

@@ -92,6 +92,7 @@ public static class Trainer
         Array.Fill(lastLr, double.NaN);
         bool evalOnImages = uploaded.SampleShape.Length == 3;
         var scoreBuffer = new float[validation.Count * classes];
+        var apWorkspace = new AveragePrecision.Workspace(uploaded.ValidationLabels.Length);
 
         for (int epoch = state.Epoch + 1; epoch <= spec.MaxEpochs; epoch++)
         {
@@ -163,7 +164,7 @@ public static class Trainer
                 ["train_accuracy"] = (double)epochCorrect / epochSamples,
                 ["val_loss"] = valLoss,
                 ["val_accuracy"] = valAccuracy,
-                ["val_ap"] = AveragePrecision.Macro(scores, uploaded.ValidationLabels, classes),
+                ["val_ap"] = AveragePrecision.Macro(scores, uploaded.ValidationLabels, classes, apWorkspace),
                 ["epoch_time"] = epochClock.Elapsed.TotalSeconds,
                 ["epoch"] = epoch,
             };
