@@ -9,6 +9,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
+    public DbSet<MetricSummary> MetricSummaries => Set<MetricSummary>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -31,11 +32,17 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Key).HasMaxLength(64);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
+        b.Entity<MetricSummary>(e =>
+        {
+            e.HasKey(x => new { x.RunId, x.Key });
+            e.Property(x => x.Key).HasMaxLength(64);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
 
         // snake_case everywhere, so that the hand-written migrations and plain SQL read the same on both databases.
         foreach (var entity in b.Model.GetEntityTypes())
         {
-            entity.SetTableName(Snake(entity.ClrType.Name) + "s");
+            entity.SetTableName(Plural(Snake(entity.ClrType.Name)));
             foreach (var p in entity.GetProperties()) p.SetColumnName(Snake(p.Name));
         }
     }
@@ -49,6 +56,8 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private static string Plural(string name) => name.EndsWith('y') ? name[..^1] + "ies" : name + "s";
 
     public static string Snake(string name) => SnakeRegex().Replace(name, "$1_$2").ToLowerInvariant();
 

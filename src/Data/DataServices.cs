@@ -17,6 +17,8 @@ public static class DataServices
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value);
+        services.AddOptions<MetricsOptions>().Bind(config.GetSection(MetricsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<MetricsOptions>>().Value);
 
         services.AddDbContextFactory<DashboardDb>((sp, o) => Configure(o, sp.GetRequiredService<StorageOptions>()));
         services.AddSingleton<IMetricStore>(sp =>
@@ -27,6 +29,9 @@ public static class DataServices
         services.AddSingleton<RunEvents>();
         services.AddSingleton<MetricWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricWriter>());
+        // Several processes on one PostgreSQL: what one of them publishes, the others' live pages hear too.
+        if (new StorageOptions().BindFrom(config).Provider == StorageProvider.Postgres)
+            services.AddHostedService<PostgresRunEventRelay>();
         return services;
     }
 

@@ -54,3 +54,17 @@ public sealed class MetricPoint
     public double Value { get; set; }
     public DateTime Time { get; set; }
 }
+
+/// <summary>
+/// The latest, lowest and highest value of one metric of one run, kept by the metric writer in the transaction that
+/// stores the points, so that run lists sort and filter by metrics without reading the points.
+/// </summary>
+public sealed class MetricSummary
+{
+    public long RunId { get; set; }
+    public required string Key { get; set; }
+    public long LastStep { get; set; }
+    public double LastValue { get; set; }
+    public double MinValue { get; set; }
+    public double MaxValue { get; set; }
+}

@@ -2,7 +2,8 @@ namespace Dashboard.Data;
 
 public enum RunEventKind { MetricsWritten, StatusChanged }
 
-public readonly record struct RunEvent(long RunId, RunEventKind Kind);
+/// <param name="Remote">Heard from another process (PostgreSQL NOTIFY), so not to be passed on again.</param>
+public readonly record struct RunEvent(long RunId, RunEventKind Kind, bool Remote = false);
 
 /// <summary>
 /// In-process notifications of new metric points and status changes, for live pages. Handlers run on the

@@ -9,14 +9,14 @@ public abstract class DataLayerTests
 {
     protected abstract Task<StorageOptions> NewDatabaseAsync();
 
-    private static DashboardDb Open(StorageOptions storage)
+    protected static DashboardDb Open(StorageOptions storage)
     {
         var b = new DbContextOptionsBuilder<DashboardDb>();
         DataServices.Configure(b, storage);
         return new DashboardDb(b.Options);
     }
 
-    private static async Task<long> AddRunAsync(StorageOptions storage, string project = "hps", int number = 1)
+    protected static async Task<long> AddRunAsync(StorageOptions storage, string project = "hps", int number = 1)
     {
         await using var db = Open(storage);
         var e = new Experiment { Name = project, Spec = "{}", CreatedAt = DateTime.UtcNow };
@@ -36,7 +36,7 @@ public abstract class DataLayerTests
 
         await using var db = Open(storage);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261121000001_Initial"], await db.Database.GetAppliedMigrationsAsync());
+        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries"], await db.Database.GetAppliedMigrationsAsync());
         var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
         Assert.Equal("hps/00001", run.DisplayName);
         Assert.Equal(RunStatus.Queued, run.Status);
@@ -84,11 +84,11 @@ public abstract class DataLayerTests
         var storage = await NewDatabaseAsync();
         await DatabaseSetup.MigrateAsync(storage);
         var id = await AddRunAsync(storage);
-        IMetricStore store = storage.Provider == StorageProvider.Postgres ? new PostgresMetricStore(storage) : new SqliteMetricStore(storage);
+        var store = Store(storage);
         var events = new RunEvents();
         var told = new List<RunEvent>();
         using var sub = events.Subscribe(e => { lock (told) told.Add(e); });
-        using var writer = new MetricWriter(store, events, NullLogger<MetricWriter>.Instance);
+        using var writer = new MetricWriter(store, events, new MetricsOptions(), NullLogger<MetricWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
 
         var t0 = new DateTime(2026, 11, 21, 12, 0, 0, DateTimeKind.Utc);
@@ -108,7 +108,40 @@ public abstract class DataLayerTests
         Assert.Equal(t0.AddMilliseconds(7), loss[6].Time);
         Assert.Equal(12, await db.MetricPoints.CountAsync(p => p.RunId == id && p.Key == "val_loss"));
         Assert.Contains(new RunEvent(id, RunEventKind.MetricsWritten), told);
+
+        // The summary row a runs table sorts by: last, lowest and highest value over every batch.
+        var summary = await db.MetricSummaries.SingleAsync(s => s.RunId == id && s.Key == "loss");
+        Assert.Equal((12_000L, 1.0 / 12_000, 1.0 / 12_000, 1.0), (summary.LastStep, summary.LastValue, summary.MinValue, summary.MaxValue));
+        var val = await db.MetricSummaries.SingleAsync(s => s.RunId == id && s.Key == "val_loss");
+        Assert.Equal((12_000L, 2.0 / 12_000, 2.0 / 1000), (val.LastStep, val.LastValue, val.MaxValue));
     }
+
+    [Fact]
+    public async Task Summaries_fold_batches_that_arrive_out_of_order_and_follow_deleted_points()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        var store = Store(storage);
+        var t = DateTime.UtcNow;
+        MetricPoint P(long step, double value) => new() { RunId = id, Key = "loss", Step = step, Value = value, Time = t };
+        await store.AppendAsync([P(1, 5), P(2, 3), P(3, 4)], default);
+        await store.AppendAsync([P(10, 2), P(11, 9)], default);
+        await store.AppendAsync([P(5, 0.5)], default);   // an earlier step arriving late does not become the last value
+
+        await using var db = Open(storage);
+        var s = await db.MetricSummaries.AsNoTracking().SingleAsync(x => x.RunId == id);
+        Assert.Equal((11L, 9.0, 0.5, 9.0), (s.LastStep, s.LastValue, s.MinValue, s.MaxValue));
+
+        // A restart from the checkpoint at step 4 deletes the later points: the summary is what is left.
+        await db.MetricPoints.Where(p => p.RunId == id && p.Step > 4).ExecuteDeleteAsync();
+        await MetricSummarySql.RebuildRunAsync(db, id, default);
+        s = await db.MetricSummaries.AsNoTracking().SingleAsync(x => x.RunId == id);
+        Assert.Equal((3L, 4.0, 3.0, 5.0), (s.LastStep, s.LastValue, s.MinValue, s.MaxValue));
+    }
+
+    protected static IMetricStore Store(StorageOptions storage) =>
+        storage.Provider == StorageProvider.Postgres ? new PostgresMetricStore(storage) : new SqliteMetricStore(storage);
 
     [Fact]
     public async Task Deleting_a_run_removes_its_points()

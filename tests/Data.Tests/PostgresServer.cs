@@ -21,8 +21,14 @@ public sealed class PostgresServer : IAsyncLifetime
         Directory.CreateDirectory(_dir);
         await Run("chown", "postgres", _dir);
         await AsPostgres($"{_bin}/initdb -D {_dir}/data -U postgres -A trust --no-sync -E UTF8");
-        await AsPostgres($"{_bin}/pg_ctl -D {_dir}/data -l {_dir}/log -w -o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off\" start");
+        await StartAsync();
     }
+
+    /// <summary>Stops the server as a crash would (immediate mode), for fault tests; StartAsync brings it back on the same port.</summary>
+    public Task StopAsync() => AsPostgres($"{_bin}/pg_ctl -D {_dir}/data -m immediate -w stop");
+
+    public Task StartAsync() =>
+        AsPostgres($"{_bin}/pg_ctl -D {_dir}/data -l {_dir}/log -w -o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off\" start");
 
     public async Task CreateDatabaseAsync(string name) =>
         await AsPostgres($"{_bin}/psql -h 127.0.0.1 -p {Port} -U postgres -c \"CREATE DATABASE {name}\"");

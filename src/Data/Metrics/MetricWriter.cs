@@ -1,28 +1,51 @@
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Dashboard.Data.Metrics;
 
 /// <summary>
 /// The one metric write path of a process: trainers enqueue points without waiting, a background loop writes
-/// them in batches and then tells live pages which runs gained points.
+/// them in batches and then tells live pages which runs gained points. While the database is away, the points wait
+/// in a bounded buffer and the same batch is tried again until it is stored; nothing is dropped.
 /// </summary>
-public sealed class MetricWriter(IMetricStore store, RunEvents events, ILogger<MetricWriter> log) : BackgroundService
+public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOptions options, ILogger<MetricWriter> log) : BackgroundService
 {
-    private const int MaxBatch = 5_000;
+    private const int MaxBatch = 20_000;
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    /// <summary>How long a stopping process keeps trying to store what it still holds.</summary>
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);
 
-    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _queue = Channel.CreateBounded<object>(
+        new BoundedChannelOptions(options.BufferPoints) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private int _fullWarned;
 
-    public void Enqueue(MetricPoint point) => _queue.Writer.TryWrite(point);
+    /// <summary>Queues a point; returns at once unless the buffer is full, in which case the caller waits for room.</summary>
+    public void Enqueue(MetricPoint point)
+    {
+        if (_queue.Writer.TryWrite(point)) return;
+        if (Interlocked.Exchange(ref _fullWarned, 1) == 0)
+            log.LogWarning("The metric buffer is full ({Capacity} points): training waits until the database takes points again", options.BufferPoints);
+        // Waiting keeps every point; the trainer's thread is its own, so blocking it stalls only that run.
+        while (!_queue.Writer.TryWrite(point))
+            if (!_queue.Writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult()) return;  // writer completed: shutting down
+    }
 
     /// <summary>Completes once every point enqueued before the call is stored.</summary>
     public Task FlushAsync()
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(done)) done.SetResult();
+        if (!_queue.Writer.TryWrite(done)) _ = WriteFlushAsync(done);
         return done.Task;
+    }
+
+    private async Task WriteFlushAsync(TaskCompletionSource done)
+    {
+        try { await _queue.Writer.WriteAsync(done); }
+        catch (ChannelClosedException) { done.TrySetResult(); }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -34,12 +57,12 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, ILogger<M
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
-                // A short linger turns many small enqueues into one round trip.
-                await Task.Delay(Linger, stoppingToken);
-                while (batch.Count < MaxBatch && reader.TryRead(out var item))
+                bool flushing = Take(reader, batch, flushes);
+                // A short linger turns many small enqueues into one round trip; a full batch goes at once.
+                if (!flushing && batch.Count < MaxBatch)
                 {
-                    if (item is MetricPoint p) batch.Add(p);
-                    else if (item is TaskCompletionSource tcs) { flushes.Add(tcs); break; }
+                    await Task.Delay(Linger, stoppingToken);
+                    Take(reader, batch, flushes);
                 }
                 await WriteAsync(batch, stoppingToken);
                 foreach (var f in flushes) f.TrySetResult();
@@ -49,29 +72,77 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, ILogger<M
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: store what is queued so that a finished epoch is never lost.
+            using var grace = new CancellationTokenSource(ShutdownGrace);
             while (reader.TryRead(out var item))
             {
                 if (item is MetricPoint p) batch.Add(p);
                 else if (item is TaskCompletionSource tcs) flushes.Add(tcs);
+                if (batch.Count == MaxBatch) await WriteOrGiveUpAsync(batch, grace.Token);
             }
-            await WriteAsync(batch, CancellationToken.None);
+            await WriteOrGiveUpAsync(batch, grace.Token);
             foreach (var f in flushes) f.TrySetResult();
+        }
+    }
+
+    // Reads up to a full batch; stops at a flush request so that it completes after exactly the points before it.
+    private static bool Take(ChannelReader<object> reader, List<MetricPoint> batch, List<TaskCompletionSource> flushes)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out var item))
+        {
+            if (item is MetricPoint p) batch.Add(p);
+            else if (item is TaskCompletionSource tcs) { flushes.Add(tcs); return true; }
+        }
+        return false;
+    }
+
+    private async Task WriteOrGiveUpAsync(List<MetricPoint> batch, CancellationToken grace)
+    {
+        try { await WriteAsync(batch, grace); }
+        catch (OperationCanceledException)
+        {
+            log.LogError("Stopped with {Count} metric points the database did not take", batch.Count);
+            batch.Clear();
         }
     }
 
     private async Task WriteAsync(List<MetricPoint> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return;
-        try
+        var backoff = TimeSpan.FromMilliseconds(250);
+        for (int attempt = 1; ; attempt++)
         {
-            await store.AppendAsync(batch, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.LogError(e, "Could not store {Count} metric points", batch.Count);
+            try
+            {
+                await store.AppendAsync(batch, ct);
+                if (attempt > 1) log.LogInformation("Stored {Count} metric points after {Attempts} attempts", batch.Count, attempt);
+                Interlocked.Exchange(ref _fullWarned, 0);
+                break;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
+            {
+                if (attempt == 1) log.LogWarning(e, "The database did not take {Count} metric points; holding them and trying again", batch.Count);
+                await Task.Delay(backoff, ct);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A batch the database refuses for good (say, its run was deleted meanwhile) would block every later one.
+                log.LogError(e, "Could not store {Count} metric points; dropped them", batch.Count);
+                break;
+            }
         }
         foreach (var runId in batch.Select(p => p.RunId).Distinct())
             events.Publish(new RunEvent(runId, RunEventKind.MetricsWritten));
         batch.Clear();
     }
+
+    /// <summary>Failures that go away by themselves: the server restarting or unreachable, a busy SQLite file.</summary>
+    private static bool IsTransient(Exception e) => e switch
+    {
+        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08") || pg.SqlState.StartsWith("57P"),
+        NpgsqlException npg => npg.IsTransient || npg.InnerException is IOException or System.Net.Sockets.SocketException,
+        SqliteException sq => sq.SqliteErrorCode is 5 or 6,  // SQLITE_BUSY, SQLITE_LOCKED
+        IOException or System.Net.Sockets.SocketException or TimeoutException => true,
+        _ => false,
+    };
 }

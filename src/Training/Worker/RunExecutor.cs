@@ -40,6 +40,7 @@ public sealed class RunExecutor(
             // logged again); without a checkpoint it starts from scratch and all its old points go.
             long keepUpTo = resumed?.Step ?? 0;
             await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
+            await MetricSummarySql.RebuildRunAsync(db, runId, ct);
             await db.SaveChangesAsync(ct);
         }
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));

@@ -7,7 +7,8 @@ namespace Dashboard.Web.Api;
 
 /// <summary>
 /// Server-sent events for one run's page: its status, then the metric points it gains, as they are stored.
-/// Woken by the writer's in-process event, and every two seconds for runs trained in another process.
+/// Woken by run events (this process's metric writer, or on PostgreSQL another process's through LISTEN/NOTIFY),
+/// and every two seconds should an event be missed while the relay reconnects.
 /// </summary>
 public static class RunLiveApi
 {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Metric ingestion benchmark: points per second through the metric writer into SQLite (batched transactions) and
+# into PostgreSQL (binary COPY), each a fresh database; PostgreSQL is a throwaway cluster started and removed here.
+#   bash bench/ingest.sh [--record] [POINTS] [RUNS]     (default 1,000,000 points from 10 runs)
+# Goals (issue 4): 20,000 points/s on SQLite, 100,000 points/s on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+record=0
+if [[ "${1:-}" == "--record" ]]; then record=1; shift; fi
+points="${1:-1000000}"
+runs="${2:-10}"
+
+echo "building the ingestion benchmark (Release)"
+dotnet build -c Release bench/Ingest -v quiet -nologo >/dev/null
+bin=bench/Ingest/bin/Release/net10.0/Dashboard.Bench.Ingest.dll
+
+work=$(mktemp -d /tmp/dashboard-ingest-XXXXXX)
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- sh -c "$1"; else sh -c "$1"; fi; }
+cleanup() { as_postgres "$pgbin/pg_ctl -D $work/pg -m immediate -w stop" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+[[ $(id -u) == 0 ]] && chown postgres "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo "starting a throwaway PostgreSQL ($($pgbin/postgres --version)) on port $port"
+as_postgres "$pgbin/initdb -D $work/pg -U postgres -A trust -E UTF8" >/dev/null
+# Durable commits (fsync on), as a lab's server would run.
+as_postgres "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -w -o \"-p $port -k $work -c listen_addresses=127.0.0.1\" start" >/dev/null
+as_postgres "$pgbin/psql -h 127.0.0.1 -p $port -U postgres -c 'CREATE DATABASE ingest'" >/dev/null
+
+echo "sqlite: $points points from $runs runs"
+sqlite_json=$(dotnet "$bin" sqlite "$work/sqlite" "$points" "$runs")
+echo "$sqlite_json"
+echo "postgres: $points points from $runs runs"
+pg_json=$(dotnet "$bin" postgres "Host=127.0.0.1;Port=$port;Database=ingest;Username=postgres" "$points" "$runs")
+echo "$pg_json"
+
+rate() { python3 -c 'import json,sys; print(format(json.loads(sys.argv[1])["points_per_s"], ",.0f"))' "$1"; }
+secs() { python3 -c 'import json,sys; print(format(json.loads(sys.argv[1])["seconds"], ".2f"))' "$1"; }
+report=$(cat <<MD
+
+### Metric ingestion, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)
+
+\`bash bench/ingest.sh --record $points $runs\` on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $points points from $runs runs x 7 keys, through MetricWriter, each into a fresh database with its summary rows.
+
+| store | points/s | seconds | goal |
+|---|---:|---:|---:|
+| SQLite (WAL, batched transactions) | $(rate "$sqlite_json") | $(secs "$sqlite_json") | 20,000 |
+| PostgreSQL $($pgbin/postgres --version | awk '{print $3}') (binary COPY, fsync on) | $(rate "$pg_json") | $(secs "$pg_json") | 100,000 |
+MD
+)
+echo "$report"
+if [[ $record == 1 ]]; then echo "$report" >> bench/RESULTS.md; echo "appended to bench/RESULTS.md"; fi
