@@ -41,6 +41,8 @@ public sealed class Run
     public int Epoch { get; set; }
     public int MaxEpochs { get; set; }
     public long? DivergedAtStep { get; set; }
+    /// <summary>Set by a cancel request while the run trains; the host training it stops it within seconds.</summary>
+    public DateTime? CancelRequestedAt { get; set; }
 
     public string DisplayName => $"{Project}/{Number:D5}";
 }

@@ -25,12 +25,16 @@ public static class WebSetup
     public static void UseDashboard(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        // Pages get the not-found page; the API answers with its own status (a POST re-executed as a page would
+        // meet the pages' antiforgery check and turn a 404 into a 400).
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
+            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseStaticFiles();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapExperimentsApi();
         app.MapRunsApi();
+        app.MapRunCancelApi();
         app.MapRunLiveApi();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>

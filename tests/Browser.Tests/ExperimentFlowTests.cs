@@ -91,4 +91,29 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
         }
         Assert.Empty(consoleErrors);
     }
+
+    [Fact]
+    public async Task Cancel_a_running_run_from_its_page()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        var launched = await http.PostAsync("/api/experiments", new StringContent("""
+            { "name": "stop", "dataset": { "name": "hyperspheres", "n": 20000, "p": 16, "d": 3, "classes": 3 },
+              "model": { "name": "mlp", "layer_size": [32] }, "batch_size": 16, "max_epochs": 500 }
+            """, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
+        var page = await _browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
+        page.PageError += (_, e) => consoleErrors.Add(e);
+
+        await page.GotoAsync(_app.BaseUrl + "/runs/1");
+        await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length > 0", null, new() { Timeout = 30_000 });
+
+        await page.ClickAsync("#cancel-run");
+        await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#cancel-form")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#run-error")).ToHaveTextAsync("cancelled on request");
+        Assert.Empty(consoleErrors);
+    }
 }

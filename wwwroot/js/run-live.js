@@ -75,6 +75,8 @@ export function watchRun(root) {
   source.addEventListener('run', e => {
     const run = JSON.parse(e.data);
     root.querySelector('#run-status').replaceChildren(statusBadge(run.status));
+    const cancel = root.querySelector('#cancel-form');
+    if (cancel && ['completed', 'failed', 'diverged', 'cancelled'].includes(run.status)) cancel.hidden = true;
     root.querySelector('#run-epoch').textContent = run.epoch;
     setProgress(root.querySelector('#run-progress'), run.epoch, run.max_epochs);
     const diverged = root.querySelector('#run-diverged');

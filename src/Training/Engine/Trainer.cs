@@ -109,6 +109,8 @@ public static class Trainer
 
             for (long start = 0, count; start < train.Count; start += count, stepInEpoch++)
             {
+                // Checked every step, logged or not: a cancel stops the run within one step.
+                if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
                 for (int k = 0; k < optimizers.Items.Count; k++)
                 {
                     var o = optimizers.Items[k];
@@ -147,7 +149,6 @@ public static class Trainer
                 pending.Add(new("elapsed", step, Elapsed(), now));
                 sink.Log(pending);
                 pending.Clear();
-                if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
             }
 
             var (valLoss, valAccuracy, scores) = model.EvaluateWithScores(validation, evalOnImages ? 500 : Math.Max(batch, 1024), classes, scoreBuffer);

@@ -12,7 +12,7 @@ namespace Dashboard.Training.Worker;
 /// <summary>Trains one stored run: marks it running, feeds its metrics to the writer, records how it ended.</summary>
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
-    IOptions<TrainingOptions> training, StorageOptions storage, ILogger<RunExecutor> log)
+    IOptions<TrainingOptions> training, StorageOptions storage, RunCancellation cancellation, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
@@ -30,6 +30,16 @@ public sealed class RunExecutor(
             var run = await db.Runs.FindAsync([runId], ct);
             // Idempotent: a trigger fired again for a finished run does nothing.
             if (run is null || RunStatus.IsFinished(run.Status)) return;
+            if (run.CancelRequestedAt is not null)
+            {
+                // Asked to stop while it trained on a host that then went away: it stays stopped.
+                run.Status = RunStatus.Cancelled;
+                run.FinishedAt = DateTime.UtcNow;
+                run.Error = "cancelled on request";
+                await db.SaveChangesAsync(ct);
+                _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                return;
+            }
             spec = SpecJson.Parse(run.Spec);
             run.Status = RunStatus.Running;
             run.StartedAt = DateTime.UtcNow;
@@ -49,6 +59,9 @@ public sealed class RunExecutor(
         string status;
         string? error = null;
         long? divergedAt = null;
+        // Two ways to stop: the host shutting down (ct: the run goes back to the queue) or a cancel request.
+        using var cancel = cancellation.Register(runId);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
         try
         {
             var sink = new Sink(this, runId);
@@ -61,8 +74,8 @@ public sealed class RunExecutor(
                     ResumeFrom = resumeFrom,
                     ResolveCheckpoint = ResolveCheckpoint,
                 };
-                return Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value), sink, ct, context);
-            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                return Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value), sink, stop.Token, context);
+            }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await sink.Drain();
             (status, divergedAt) = result.Outcome switch
             {
@@ -71,11 +84,11 @@ public sealed class RunExecutor(
                 _ => (RunStatus.Queued, null),
             };
             if (result.Outcome == TrainOutcome.Diverged) error = $"loss became NaN or infinite at step {result.DivergedAtStep}";
-            if (result.Outcome == TrainOutcome.Cancelled) error = "interrupted by the host shutting down; it will start again";
+            if (result.Outcome == TrainOutcome.Cancelled) (status, error) = Stopped(cancel.Requested);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            (status, error) = (RunStatus.Queued, "interrupted by the host shutting down; it will start again");
+            (status, error) = Stopped(cancel.Requested);
         }
         catch (Exception e)
         {
@@ -95,6 +108,10 @@ public sealed class RunExecutor(
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
     }
+
+    private static (string Status, string Error) Stopped(bool cancelRequested) => cancelRequested
+        ? (RunStatus.Cancelled, "cancelled on request")
+        : (RunStatus.Queued, "interrupted by the host shutting down; it will start again");
 
     /// <summary>"project/00003" is that run's last checkpoint; anything else is a checkpoint file.</summary>
     private string ResolveCheckpoint(string reference)

@@ -21,6 +21,7 @@ public static class WorkerServices
         services.AddOptions<TrainingOptions>().Bind(config.GetSection(TrainingOptions.Section));
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunLauncher>();
+        services.AddSingleton<RunCancellation>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         var storage = new StorageOptions().BindFrom(config);
@@ -56,6 +57,7 @@ public static class WorkerServices
         if (worker.Enabled)
         {
             services.AddHostedService<WorkerStartup>();
+            services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         }
         return services;

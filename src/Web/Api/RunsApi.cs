@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dashboard.Data;
+using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
@@ -34,6 +35,25 @@ public static class RunsApi
         });
     }
 
+    /// <summary>POST /api/runs/{id}/cancel: a queued run is cancelled at once (200), a running one is stopped by its host within seconds (202).</summary>
+    public static void MapRunCancelApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/runs/{id:long}/cancel", async (long id, RunCancellation cancellation, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            var outcome = await cancellation.RequestAsync(id, ct);
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+            return outcome switch
+            {
+                CancelOutcome.NotFound => Results.NotFound(),
+                CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                    detail: $"run {run!.DisplayName} has already ended: {run.Status}"),
+                CancelOutcome.Requested => Results.Accepted($"/api/runs/{id}", ToJson(run!)),
+                _ => Results.Ok(ToJson(run!)),
+            };
+        });
+    }
+
     private static object ToJson(Run r) => new
     {
         id = r.Id,
@@ -48,5 +68,6 @@ public static class RunsApi
         epoch = r.Epoch,
         max_epochs = r.MaxEpochs,
         diverged_at_step = r.DivergedAtStep,
+        cancel_requested_at = r.CancelRequestedAt,
     };
 }

@@ -1,0 +1,113 @@
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace Dashboard.Training.Worker;
+
+public enum CancelOutcome { NotFound, AlreadyFinished, Cancelled, Requested }
+
+/// <summary>
+/// Cancelling a run wherever it is. A queued run is cancelled at once and its trigger removed. For a running run the
+/// request is stored; the process training it (this one or another host) hears of it by the run's StatusChanged
+/// event (in-process, or LISTEN/NOTIFY on PostgreSQL) and, should that be missed, by polling every two seconds, and
+/// stops the trainer through the run's cancellation token.
+/// </summary>
+public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events,
+    ILogger<RunCancellation> log) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private readonly Dictionary<long, CancellationTokenSource> _training = [];
+    private readonly SemaphoreSlim _check = new(0);
+
+    public async Task<CancelOutcome> RequestAsync(long runId, CancellationToken ct = default)
+    {
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        // Conditional updates, so that a run starting or ending meanwhile is never cancelled twice or un-finished.
+        if (await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, RunStatus.Cancelled)
+                .SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Error, "cancelled before it started"), ct) == 1)
+        {
+            var scheduler = await schedulers.GetScheduler(ct);
+            await scheduler.UnscheduleJob(TrainRunJob.TriggerFor(runId), ct);
+            events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+            return CancelOutcome.Cancelled;
+        }
+        if (await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.CancelRequestedAt, now), ct) == 1)
+        {
+            events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+            return CancelOutcome.Requested;
+        }
+        return await db.Runs.AnyAsync(r => r.Id == runId, ct) ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
+    }
+
+    /// <summary>The token that stops this run's trainer when a cancel is requested; dispose the result when it ends.</summary>
+    public Registration Register(long runId)
+    {
+        var cts = new CancellationTokenSource();
+        lock (_training) _training[runId] = cts;
+        _check.Release();  // a request may have come before the run started here
+        return new Registration(this, runId, cts);
+    }
+
+    public sealed class Registration(RunCancellation owner, long runId, CancellationTokenSource cts) : IDisposable
+    {
+        public CancellationToken Token => cts.Token;
+        public bool Requested => cts.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            lock (owner._training)
+            {
+                owner._training.Remove(runId);
+                cts.Dispose();
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var subscription = events.Subscribe(e =>
+        {
+            bool ours;
+            lock (_training) ours = _training.ContainsKey(e.RunId);
+            if (ours && e.Kind == RunEventKind.StatusChanged) _check.Release();
+        });
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _check.WaitAsync(Poll, stoppingToken);
+                await CancelRequestedAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+            catch (Exception e)
+            {
+                log.LogWarning("Could not check for cancel requests: {Message}", e.Message);
+            }
+        }
+    }
+
+    private async Task CancelRequestedAsync(CancellationToken ct)
+    {
+        long[] ids;
+        lock (_training) ids = [.. _training.Keys];
+        if (ids.Length == 0) return;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var requested = await db.Runs.Where(r => ids.Contains(r.Id) && r.CancelRequestedAt != null).Select(r => r.Id).ToListAsync(ct);
+        foreach (var id in requested)
+        {
+            // Under the lock: a run ending meanwhile disposes its source only after leaving the table.
+            lock (_training)
+            {
+                if (!_training.TryGetValue(id, out var cts) || cts.IsCancellationRequested) continue;
+                cts.Cancel();
+            }
+            log.LogInformation("Run {RunId}: cancel requested; stopping it", id);
+        }
+    }
+}
