@@ -10,6 +10,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<Run> Runs => Set<Run>();
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<MetricSummary> MetricSummaries => Set<MetricSummary>();
+    public DbSet<RunAttempt> RunAttempts => Set<RunAttempt>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -30,6 +31,13 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
         {
             e.HasKey(x => new { x.RunId, x.Key, x.Step });
             e.Property(x => x.Key).HasMaxLength(64);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RunAttempt>(e =>
+        {
+            e.Property(x => x.Host).HasMaxLength(128);
+            e.Property(x => x.Outcome).HasMaxLength(16);
+            e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<MetricSummary>(e =>

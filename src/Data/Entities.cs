@@ -47,6 +47,26 @@ public sealed class Run
     public string DisplayName => $"{Project}/{Number:D5}";
 }
 
+/// <summary>
+/// One go at training a run on one host. A run restarts after its host died or shut down, from its last checkpoint;
+/// each start is an attempt, and the number of them is capped (Worker:MaxAttempts).
+/// </summary>
+public sealed class RunAttempt
+{
+    public long Id { get; set; }
+    public long RunId { get; set; }
+    public int Number { get; set; }
+    /// <summary>Machine name and process id of the worker.</summary>
+    public required string Host { get; set; }
+    public DateTime StartedAt { get; set; }
+    /// <summary>The epoch it resumed after (0: from the start).</summary>
+    public int ResumedAfterEpoch { get; set; }
+    public DateTime? EndedAt { get; set; }
+    /// <summary>How it ended: a run status, or "lost" when its host stopped answering.</summary>
+    public string? Outcome { get; set; }
+    public string? Reason { get; set; }
+}
+
 /// <summary>An append-only metric value; (run, key, step) is unique.</summary>
 public sealed class MetricPoint
 {

@@ -12,16 +12,21 @@ namespace Dashboard.Training.Worker;
 /// <summary>Trains one stored run: marks it running, feeds its metrics to the writer, records how it ended.</summary>
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
-    IOptions<TrainingOptions> training, StorageOptions storage, RunCancellation cancellation, ILogger<RunExecutor> log)
+    IOptions<TrainingOptions> training, IOptions<WorkerOptions> worker, StorageOptions storage, RunCancellation cancellation,
+    ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
     private readonly RunEvents _events = events;
     private readonly ILogger<RunExecutor> _log = log;
 
+    /// <summary>This process, as attempts name it.</summary>
+    public static readonly string HostName = $"{Environment.MachineName}:{Environment.ProcessId}";
+
     public async Task ExecuteAsync(long runId, CancellationToken ct)
     {
         ExperimentSpec spec;
+        long attemptId;
         var checkpointDir = storage.CheckpointDir(runId);
         var resumeFrom = Checkpoints.Latest(checkpointDir);
         var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
@@ -40,9 +45,28 @@ public sealed class RunExecutor(
                 _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
                 return;
             }
+            var now = DateTime.UtcNow;
+            // An attempt still open ended without a word: its host died or was killed while training.
+            foreach (var lost in await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).ToListAsync(ct))
+                (lost.EndedAt, lost.Outcome, lost.Reason) = (now, "lost", $"host {lost.Host} stopped answering while it trained");
+            int number = (await db.RunAttempts.Where(a => a.RunId == runId).MaxAsync(a => (int?)a.Number, ct) ?? 0) + 1;
+            if (number > worker.Value.MaxAttempts)
+            {
+                var last = await db.RunAttempts.Where(a => a.RunId == runId).OrderByDescending(a => a.Number).FirstAsync(ct);
+                run.Status = RunStatus.Failed;
+                run.FinishedAt = now;
+                run.Error = $"gave up after {number - 1} attempts; the last one: {last.Reason ?? last.Outcome}";
+                await db.SaveChangesAsync(ct);
+                _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                _log.LogWarning("Run {RunId}: {Error}", runId, run.Error);
+                return;
+            }
+            var attempt = new RunAttempt { RunId = runId, Number = number, Host = HostName, StartedAt = now, ResumedAfterEpoch = resumed?.Epoch ?? 0 };
+            db.RunAttempts.Add(attempt);
+
             spec = SpecJson.Parse(run.Spec);
             run.Status = RunStatus.Running;
-            run.StartedAt = DateTime.UtcNow;
+            run.StartedAt ??= now;
             run.FinishedAt = null;
             run.Error = null;
             run.Epoch = resumed?.Epoch ?? 0;
@@ -52,6 +76,7 @@ public sealed class RunExecutor(
             await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
             await MetricSummarySql.RebuildRunAsync(db, runId, ct);
             await db.SaveChangesAsync(ct);
+            attemptId = attempt.Id;
         }
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} started", runId);
@@ -104,6 +129,10 @@ public sealed class RunExecutor(
                 .SetProperty(r => r.Error, error)
                 .SetProperty(r => r.DivergedAtStep, divergedAt)
                 .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
+            await db.RunAttempts.Where(a => a.Id == attemptId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.EndedAt, DateTime.UtcNow)
+                .SetProperty(a => a.Outcome, status == RunStatus.Queued ? "interrupted" : status)
+                .SetProperty(a => a.Reason, error), CancellationToken.None);
         }
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);

@@ -15,4 +15,8 @@ public sealed class WorkerOptions
     public int Slots { get; set; } = 1;
 
     public string[] Devices { get; set; } = ["cpu"];
+
+    /// <summary>Starts of one run (the first, and restarts after a host died or shut down) before it is failed.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 3;
 }

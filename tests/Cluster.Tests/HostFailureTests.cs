@@ -1,0 +1,122 @@
+using Dashboard.Data;
+using Dashboard.Data.Tests;
+using Dashboard.Training.Specs;
+using Dashboard.Training.Worker;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Dashboard.Cluster.Tests;
+
+/// <summary>Two worker processes on one real PostgreSQL; one of them is killed while it trains.</summary>
+public sealed class HostFailureTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-cluster").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The web node's side: the launcher on the cluster's database, with no training of its own.</summary>
+    private static IHost WebNode(string connectionString) =>
+        Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Configuration = new ConfigurationManager(),
+            DisableDefaults = true,
+        }).With(b =>
+        {
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Dashboard"] = connectionString,
+                ["Worker:Enabled"] = "false",
+            });
+            b.Services.AddDashboardData(b.Configuration);
+            b.Services.AddDashboardWorker(b.Configuration);
+        }).Build();
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan within, Func<string> what) where T : class
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            if (await probe() is { } found) return found;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what());
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_whose_host_is_killed_resumes_on_the_other_from_its_checkpoint_with_contiguous_steps()
+    {
+        await server.CreateDatabaseAsync("cluster");
+        var cs = server.ConnectionString("cluster");
+        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
+        using var first = new WorkerProcess(cs, _dataDir);
+        using var second = new WorkerProcess(cs, _dataDir);
+        WorkerProcess[] workers = [first, second];
+        string Logs() => string.Join("\n----\n", workers.Select(w => $"worker {w.Pid}:\n{w.Output}"));
+        // Both have created the scheduler tables and joined the cluster before anything is queued.
+        await Eventually(() => Task.FromResult(workers.All(w => w.Output.Contains("Application started")) ? "" : null),
+            TimeSpan.FromSeconds(60), () => "workers did not start\n" + Logs());
+
+        using var web = WebNode(cs);
+        var spec = SpecJson.Parse("""
+            { "name": "crash",
+              "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
+              "model": { "name": "mlp", "layer_size": [64, 64] }, "batch_size": 8,
+              "max_epochs": 12, "checkpoint": { "every": 1 } }
+            """);
+        var launched = await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(spec);
+        long runId = launched.RunIds[0];
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+
+        // Wait until it has trained past a checkpoint on one of the two, then kill that one.
+        var training = await Eventually(async () =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            if (run.Epoch < 3 || run.Status != RunStatus.Running) return null;
+            return await db.RunAttempts.AsNoTracking().SingleAsync(a => a.RunId == runId);
+        }, TimeSpan.FromSeconds(120), () => "the run did not reach epoch 3\n" + Logs());
+        var victim = workers.Single(w => training.Host.EndsWith($":{w.Pid}"));
+        var survivor = workers.Single(w => w != victim);
+        victim.KillHard();
+
+        // The survivor notices (Quartz cluster check-in), takes the run over and finishes it.
+        var done = await Eventually(async () =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+            return RunStatus.IsFinished(run.Status) ? run : null;
+        }, TimeSpan.FromSeconds(180), () => "the run did not finish after its host was killed\n" + Logs());
+        Assert.True(done.Status == RunStatus.Completed, $"{done.Status}: {done.Error}\n{Logs()}");
+
+        await using var check = await dbs.CreateDbContextAsync();
+        var attempts = await check.RunAttempts.AsNoTracking().Where(a => a.RunId == runId).OrderBy(a => a.Number).ToListAsync();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(("lost", victim.Pid), (attempts[0].Outcome, int.Parse(attempts[0].Host.Split(':')[^1])));
+        Assert.Contains("stopped answering", attempts[0].Reason);
+        Assert.Equal(("completed", survivor.Pid), (attempts[1].Outcome, int.Parse(attempts[1].Host.Split(':')[^1])));
+        Assert.True(attempts[1].ResumedAfterEpoch >= 3, $"resumed after epoch {attempts[1].ResumedAfterEpoch}");
+
+        // One point per step from 1 to the last, none twice, none missing; one validation point per epoch.
+        var steps = await check.MetricPoints.Where(p => p.RunId == runId && p.Key == "loss").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
+        long stepsPerEpoch = 4800 / 8;
+        Assert.Equal(Enumerable.Range(1, (int)(12 * stepsPerEpoch)).Select(i => (long)i), steps);
+        var epochs = await check.MetricPoints.Where(p => p.RunId == runId && p.Key == "epoch").OrderBy(p => p.Step).Select(p => p.Value).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => (double)i), epochs);
+        var summary = await check.MetricSummaries.SingleAsync(s => s.RunId == runId && s.Key == "loss");
+        Assert.Equal(12 * stepsPerEpoch, summary.LastStep);
+    }
+}
+
+internal static class BuilderExtensions
+{
+    public static HostApplicationBuilder With(this HostApplicationBuilder b, Action<HostApplicationBuilder> configure)
+    {
+        configure(b);
+        return b;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Dashboard.Cluster.Tests;
+
+/// <summary>A worker host as a lab runs it: `dotnet Dashboard.Training.dll` on the cluster's PostgreSQL, in its own process.</summary>
+public sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    public WorkerProcess(string connectionString, string dataDir)
+    {
+        var psi = new ProcessStartInfo("dotnet", [TrainingDll()])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.Environment["ConnectionStrings__Dashboard"] = connectionString;
+        psi.Environment["Storage__DataDir"] = dataDir;
+        psi.Environment["Worker__Slots"] = "1";
+        psi.Environment["Training__Threads"] = "1";
+        psi.Environment["Logging__Console__FormatterName"] = "simple";
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+
+    public string Output
+    {
+        get { lock (_output) return string.Join('\n', _output); }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no last words, as a power cut.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: true);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+
+    // The worker's build beside ours: src/Training/bin/<configuration>/net10.0, found from the repository root.
+    private static string TrainingDll()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = here.Parent!.Name;  // .../bin/<configuration>/net10.0/
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln"))) root = root.Parent;
+        if (root is null) throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
+        var dll = Path.Combine(root.FullName, "src", "Training", "bin", configuration, "net10.0", "Dashboard.Training.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Training first", dll);
+    }
+}
