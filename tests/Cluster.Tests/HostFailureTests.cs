@@ -20,7 +20,7 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
     }
 
     /// <summary>The web node's side: the launcher on the cluster's database, with no training of its own.</summary>
-    private static IHost WebNode(string connectionString) =>
+    internal static IHost WebNode(string connectionString) =>
         Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Configuration = new ConfigurationManager(),
@@ -36,7 +36,7 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
             b.Services.AddDashboardWorker(b.Configuration);
         }).Build();
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan within, Func<string> what) where T : class
+    internal static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan within, Func<string> what) where T : class
     {
         var deadline = DateTime.UtcNow + within;
         while (true)
@@ -109,6 +109,58 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
         Assert.Equal(Enumerable.Range(1, 12).Select(i => (double)i), epochs);
         var summary = await check.MetricSummaries.SingleAsync(s => s.RunId == runId && s.Key == "loss");
         Assert.Equal(12 * stepsPerEpoch, summary.LastStep);
+    }
+}
+
+public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-restart").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task Training_goes_on_through_a_database_restart_and_loses_no_point()
+    {
+        await server.CreateDatabaseAsync("restart");
+        var cs = server.ConnectionString("restart");
+        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
+        using var worker = new WorkerProcess(cs, _dataDir);
+        await HostFailureTests.Eventually(() => Task.FromResult(worker.Output.Contains("Application started") ? "" : null),
+            TimeSpan.FromSeconds(60), () => "the worker did not start\n" + worker.Output);
+
+        using var web = HostFailureTests.WebNode(cs);
+        var spec = SpecJson.Parse("""
+            { "name": "restart",
+              "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
+              "model": { "name": "mlp", "layer_size": [64, 64] }, "batch_size": 8, "max_epochs": 10 }
+            """);
+        long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(spec)).RunIds[0];
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        async Task<Run> RunNow()
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
+        }
+        await HostFailureTests.Eventually(async () => (await RunNow()).Epoch >= 2 ? "" : null,
+            TimeSpan.FromSeconds(120), () => "the run did not reach epoch 2\n" + worker.Output);
+
+        // Down for several seconds while it trains (an immediate stop, as a crash of the server would be).
+        await server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        Assert.False(worker.HasExited, "the worker died with the database\n" + worker.Output);
+        await server.StartAsync();
+
+        var done = await HostFailureTests.Eventually(async () => RunStatus.IsFinished((await RunNow()).Status) ? await RunNow() : null,
+            TimeSpan.FromSeconds(180), () => "the run did not finish after the restart\n" + worker.Output);
+        Assert.True(done.Status == RunStatus.Completed, $"{done.Status}: {done.Error}\n{worker.Output}");
+        await using var check = await dbs.CreateDbContextAsync();
+        var steps = await check.MetricPoints.Where(p => p.RunId == runId && p.Key == "loss").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 10 * 4800 / 8).Select(i => (long)i), steps);
+        Assert.Equal(1, await check.RunAttempts.CountAsync(a => a.RunId == runId));
+        Assert.Contains("holding them and trying again", worker.Output);   // the outage really met the writer
     }
 }
 

@@ -121,9 +121,11 @@ public sealed class RunExecutor(
             (status, error) = (RunStatus.Failed, e.Message);
         }
 
+        // Both wait out a database restart: the writer holds the points, the status is written once it is back.
         await _writer.FlushAsync();
-        await using (var db = await _dbs.CreateDbContextAsync(CancellationToken.None))
+        await WhileTheDatabaseIsAway(async () =>
         {
+            await using var db = await _dbs.CreateDbContextAsync(CancellationToken.None);
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, status)
                 .SetProperty(r => r.Error, error)
@@ -133,9 +135,30 @@ public sealed class RunExecutor(
                 .SetProperty(a => a.EndedAt, DateTime.UtcNow)
                 .SetProperty(a => a.Outcome, status == RunStatus.Queued ? "interrupted" : status)
                 .SetProperty(a => a.Reason, error), CancellationToken.None);
-        }
+        }, $"record how run {runId} ended");
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
+    }
+
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+
+    /// <summary>Runs <paramref name="write"/> until it succeeds, trying again every few seconds for up to ten minutes.</summary>
+    private async Task WhileTheDatabaseIsAway(Func<Task> write, string what)
+    {
+        var giveUp = DateTime.UtcNow + Patience;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write();
+                return;
+            }
+            catch (Exception e) when (DateTime.UtcNow < giveUp && e is System.Data.Common.DbException or TimeoutException)
+            {
+                if (attempt == 1) _log.LogWarning("Could not {What} ({Message}); trying again until the database is back", what, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));
+            }
+        }
     }
 
     private static (string Status, string Error) Stopped(bool cancelRequested) => cancelRequested
@@ -174,9 +197,17 @@ public sealed class RunExecutor(
             // Progress for lists; written off the training thread, in order.
             _progress = _progress.ContinueWith(async _ =>
             {
-                await using var db = await owner._dbs.CreateDbContextAsync();
-                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
-                owner._events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                try
+                {
+                    await using var db = await owner._dbs.CreateDbContextAsync();
+                    await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
+                    owner._events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                }
+                catch (Exception e)
+                {
+                    // Only progress: the next epoch writes it again, and a database restart must not fail the run.
+                    owner._log.LogWarning("Run {RunId}: could not record epoch {Epoch} ({Message})", runId, epoch, e.Message);
+                }
             }).Unwrap();
         }
 
