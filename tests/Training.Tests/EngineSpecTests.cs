@@ -12,6 +12,7 @@ public class EngineSpecTests
     }
 
     [Theory]
+    [InlineData("""{"dataset":"mnist","model":"mlp","priority":500}""", "priority", "between -100 and 100")]
     [InlineData("""{"dataset":"mnist","model":"mlp","loss_func":{"distance":true}}""", "loss_func.distance", "needs minima")]
     [InlineData("""{"dataset":"mnist","model":"mlp","loss_func":{"kernel":"cauchy"}}""", "loss_func.kernel", "unknown kernel 'cauchy'")]
     [InlineData("""{"dataset":"mnist","model":"mlp","loss_func":{"width":0}}""", "loss_func.width", "positive")]

@@ -41,6 +41,8 @@ public sealed record ExperimentSpec
     public CheckpointSpec Checkpoint { get; init; } = new();
     /// <summary>Log step metrics every this many steps; each log is one read back from the device.</summary>
     public int LogEvery { get; init; } = 1;
+    /// <summary>Queue order: a higher priority trains before everything queued with a lower one; FIFO within one.</summary>
+    public int Priority { get; init; }
 }
 
 /// <summary>A spec section that may be written as a bare name ("mnist") meaning that name with its defaults.</summary>

@@ -29,25 +29,34 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         await tx.CommitAsync(ct);
 
         var ids = experiment.Runs.Select(r => r.Id).ToList();
-        await QueueAsync(ids, ct);
+        await QueueAsync(experiment.Runs.Select(r => new Queued(r.Id, now, spec.Priority)), ct);
         foreach (var id in ids) events.Publish(new RunEvent(id, RunEventKind.StatusChanged));
         return new Launched(experiment.Id, ids);
     }
 
-    public async Task QueueAsync(IEnumerable<long> runIds, CancellationToken ct = default)
+    /// <param name="Since">When it was first queued: order within one priority.</param>
+    public readonly record struct Queued(long RunId, DateTime Since, int Priority);
+
+    public async Task QueueAsync(IEnumerable<Queued> runs, CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        foreach (var id in runIds)
+        foreach (var run in runs)
         {
-            var key = TrainRunJob.TriggerFor(id);
             var trigger = TriggerBuilder.Create()
-                .WithIdentity(key)
+                .WithIdentity(TrainRunJob.TriggerFor(run.RunId))
                 .ForJob(TrainRunJob.Key)
-                .UsingJobData(TrainRunJob.RunIdKey, id)
-                .StartNow()
+                .UsingJobData(TrainRunJob.RunIdKey, run.RunId)
+                .StartAt(FireTime(run))
+                // Quartz takes due triggers earliest fire time first. Ignoring misfires keeps a trigger that has
+                // waited in the queue at its own time, where the default would move it to "now" and mix the order.
+                .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
                 .Build();
             // Keep: a run already queued is not queued twice.
             await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
         }
     }
+
+    /// <summary>The queue order as a fire time: a day earlier per priority point, then by when the run was queued.</summary>
+    public static DateTimeOffset FireTime(Queued run) =>
+        new DateTimeOffset(DateTime.SpecifyKind(run.Since, DateTimeKind.Utc)).AddDays(-run.Priority);
 }

@@ -73,13 +73,19 @@ public static class WorkerServices
             if (storage.Provider != StorageProvider.Sqlite) return;
             // Only this process trains on an embedded database, so any run still marked running was cut off.
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var ids = await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
-                .Select(r => r.Id).ToListAsync(ct);
+            var left = await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
+                .Select(r => new { r.Id, r.CreatedAt, r.Spec }).ToListAsync(ct);
             await db.Runs.Where(r => r.Status == RunStatus.Running)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
-            await launcher.QueueAsync(ids, ct);
+            await launcher.QueueAsync(left.Select(r => new RunLauncher.Queued(r.Id, r.CreatedAt, PriorityOf(r.Spec))), ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+        private static int PriorityOf(string spec)
+        {
+            try { return Specs.SpecJson.Parse(spec).Priority; }
+            catch (Specs.InvalidSpecException) { return 0; }
+        }
     }
 }

@@ -1,0 +1,75 @@
+using Dashboard.Data;
+using Dashboard.Data.Tests;
+using Dashboard.Training.Specs;
+using Dashboard.Training.Worker;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Cluster.Tests;
+
+/// <summary>Many short runs queued at once over two worker processes, and one urgent run queued behind them.</summary>
+public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+{
+    private const int Sweep = 200;
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-queue").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    private static string Short(string name, int priority) => $$"""
+        { "name": "{{name}}", "priority": {{priority}},
+          "dataset": { "name": "hyperspheres", "n": 200, "p": 4, "d": 2, "classes": 2 },
+          "model": { "name": "mlp", "layer_size": [8] }, "batch_size": 40, "max_epochs": 1 }
+        """;
+
+    [Fact]
+    public async Task Queued_runs_spread_over_the_hosts_each_trained_once_and_an_urgent_one_jumps_the_queue()
+    {
+        await server.CreateDatabaseAsync("queue");
+        var cs = server.ConnectionString("queue");
+        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
+        using var first = new WorkerProcess(cs, _dataDir);
+        using var second = new WorkerProcess(cs, _dataDir);
+        WorkerProcess[] workers = [first, second];
+        string Logs() => string.Join("\n----\n", workers.Select(w => $"worker {w.Pid}:\n{w.Output[^Math.Min(w.Output.Length, 4000)..]}"));
+        await HostFailureTests.Eventually(() => Task.FromResult(workers.All(w => w.Output.Contains("Application started")) ? "" : null),
+            TimeSpan.FromSeconds(60), () => "workers did not start\n" + Logs());
+
+        using var web = HostFailureTests.WebNode(cs);
+        var launcher = web.Services.GetRequiredService<RunLauncher>();
+        var sweep = new List<long>();
+        for (int i = 0; i < Sweep; i++) sweep.Add((await launcher.LaunchAsync(SpecJson.Parse(Short("sweep", 0)))).RunIds[0]);
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        int waiting;
+        await using (var db = await dbs.CreateDbContextAsync())
+            waiting = await db.Runs.CountAsync(r => r.Status == RunStatus.Queued);
+        long urgent = (await launcher.LaunchAsync(SpecJson.Parse(Short("urgent", 10)))).RunIds[0];
+        Assert.True(waiting >= Sweep / 2, $"only {waiting} sweep runs were still queued: the check below would prove little");
+
+        await HostFailureTests.Eventually(async () =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return await db.Runs.CountAsync(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Running) == 0 ? "" : null;
+        }, TimeSpan.FromSeconds(600), () => "runs still queued\n" + Logs());
+
+        await using var check = await dbs.CreateDbContextAsync();
+        var runs = await check.Runs.AsNoTracking().ToListAsync();
+        Assert.All(runs, r => Assert.True(r.Status == RunStatus.Completed, $"{r.DisplayName}: {r.Status} {r.Error}"));
+        // Trained once each: one attempt per run, never two at a time.
+        var attempts = await check.RunAttempts.AsNoTracking().ToListAsync();
+        Assert.Equal(runs.Select(r => r.Id).Order(), attempts.Select(a => a.RunId).Order());
+        // Both hosts took a fair share.
+        var perHost = attempts.GroupBy(a => a.Host).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(2, perHost.Count);
+        Assert.All(perHost.Values, n => Assert.True(n >= Sweep / 5, string.Join(", ", perHost)));
+
+        // The urgent run, queued last, started before most of the sweep queued ahead of it; the sweep went in order.
+        var started = attempts.ToDictionary(a => a.RunId, a => a.StartedAt);
+        // Two hosts may each have taken one more sweep run between the count and the urgent launch.
+        int sweepAfterUrgent = sweep.Count(id => started[id] > started[urgent]);
+        Assert.True(sweepAfterUrgent >= waiting - 4, $"{waiting} sweep runs were queued, only {sweepAfterUrgent} started after the urgent one");
+        Assert.True(sweep.Take(20).Max(id => started[id]) < sweep.TakeLast(20).Min(id => started[id]), "the sweep did not start in queue order");
+    }
+}
