@@ -11,6 +11,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<MetricPoint> MetricPoints => Set<MetricPoint>();
     public DbSet<MetricSummary> MetricSummaries => Set<MetricSummary>();
     public DbSet<RunAttempt> RunAttempts => Set<RunAttempt>();
+    public DbSet<WorkerHost> WorkerHosts => Set<WorkerHost>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -39,6 +40,11 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Outcome).HasMaxLength(16);
             e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<WorkerHost>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(128);
         });
         b.Entity<MetricSummary>(e =>
         {

@@ -90,3 +90,17 @@ public sealed class MetricSummary
     public double MinValue { get; set; }
     public double MaxValue { get; set; }
 }
+
+/// <summary>A process that trains runs, as it last reported itself (Workers page). Rows of hosts gone quiet stay,
+/// shown as lost, until pruned.</summary>
+public sealed class WorkerHost
+{
+    /// <summary>Machine name and process id.</summary>
+    public required string Name { get; set; }
+    /// <summary>The devices it trains on, e.g. "cpu (16 cores, 125.8 GiB)" or "cuda:0", comma-separated.</summary>
+    public required string Devices { get; set; }
+    public int Slots { get; set; }
+    public int Busy { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime HeartbeatAt { get; set; }
+}

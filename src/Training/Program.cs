@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Dashboard.Data;
@@ -7,6 +8,11 @@ using Dashboard.Training.Worker;
 // `train SPEC.json [--device D]`: one run here and now, progress on stdout, final metrics as JSON on the last line.
 if (args.Length > 0 && args[0] == "train")
     return TrainCommand.Run(args[1..]);
+
+// `health`: whether this machine's worker is beating (a container healthcheck).
+if (args.Length > 0 && args[0] == "health")
+    return await HealthCommand.RunAsync(new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().AddCommandLine(args[1..]).Build());
 
 // Otherwise a standalone GPU worker of a cluster: takes queued runs from the shared PostgreSQL.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -16,6 +16,7 @@ public static class WebSetup
         builder.Services.AddDashboardWorker(builder.Configuration);
         builder.Services.AddRazorComponents();
         builder.Services.AddProblemDetails();
+        builder.Services.AddDashboardHealth();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
     }
 
@@ -35,6 +36,8 @@ public static class WebSetup
         app.MapExperimentsApi();
         app.MapRunsApi();
         app.MapRunCancelApi();
+        app.MapWorkersApi();
+        app.MapDashboardHealth();
         app.MapRunLiveApi();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -65,6 +65,14 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
         Assert.Equal(2, perHost.Count);
         Assert.All(perHost.Values, n => Assert.True(n >= Sweep / 5, string.Join(", ", perHost)));
 
+        // Both advertised themselves, and a container healthcheck on this machine finds a worker beating.
+        var hosts = await check.WorkerHosts.AsNoTracking().ToListAsync();
+        Assert.Equal(workers.Select(w => $"{Environment.MachineName}:{w.Pid}").Order(), hosts.Select(h => h.Name).Order());
+        Assert.All(hosts, h => Assert.Equal(1, h.Slots));
+        var (healthExit, healthLine) = await WorkerProcess.HealthAsync(cs);
+        Assert.True(healthExit == 0, healthLine);
+        Assert.StartsWith("healthy: ", healthLine);
+
         // The urgent run, queued last, started before most of the sweep queued ahead of it; the sweep went in order.
         var started = attempts.ToDictionary(a => a.RunId, a => a.StartedAt);
         // Two hosts may each have taken one more sweep run between the count and the urgent launch.

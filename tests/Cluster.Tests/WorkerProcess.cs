@@ -44,6 +44,17 @@ public sealed class WorkerProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>`health`, as a container healthcheck runs it: exit code and its one line.</summary>
+    public static async Task<(int Exit, string Line)> HealthAsync(string connectionString)
+    {
+        var psi = new ProcessStartInfo("dotnet", [TrainingDll(), "health"]) { RedirectStandardOutput = true, UseShellExecute = false };
+        psi.Environment["ConnectionStrings__Dashboard"] = connectionString;
+        using var p = Process.Start(psi)!;
+        var line = (await p.StandardOutput.ReadToEndAsync()).Trim();
+        await p.WaitForExitAsync();
+        return (p.ExitCode, line);
+    }
+
     // The worker's build beside ours: src/Training/bin/<configuration>/net10.0, found from the repository root.
     private static string TrainingDll()
     {

@@ -188,4 +188,30 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Contains("name=\"__RequestVerificationToken\"", form);
         Assert.Contains("id=\"layer_size\"", form);
     }
+
+    [Fact]
+    public async Task The_in_process_worker_shows_on_the_workers_page_and_health_is_ok()
+    {
+        var health = await _client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+
+        JsonElement worker = default;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var workers = (await _client.GetFromJsonAsync<JsonElement[]>("/api/workers"))!;
+            if (workers.Length == 1) { worker = workers[0]; break; }
+            Assert.True(DateTime.UtcNow < deadline, $"{workers.Length} workers reported");
+            await Task.Delay(200);
+        }
+        Assert.True(worker.GetProperty("alive").GetBoolean());
+        Assert.Equal(2, worker.GetProperty("slots").GetInt32());   // Worker:Slots of the test host
+        Assert.StartsWith("cpu (", worker.GetProperty("devices").GetString());
+        Assert.EndsWith($":{Environment.ProcessId}", worker.GetProperty("name").GetString());
+
+        var page = await _client.GetStringAsync("/workers");
+        Assert.Contains($"data-worker=\"{worker.GetProperty("name").GetString()}\"", page);
+        Assert.Contains(">alive<", page);
+    }
 }

@@ -45,6 +45,12 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
         return await db.Runs.AnyAsync(r => r.Id == runId, ct) ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
     }
 
+    /// <summary>Runs training in this process now.</summary>
+    public int Count
+    {
+        get { lock (_training) return _training.Count; }
+    }
+
     /// <summary>The token that stops this run's trainer when a cancel is requested; dispose the result when it ends.</summary>
     public Registration Register(long runId)
     {

@@ -58,6 +58,7 @@ public static class WorkerServices
         {
             services.AddHostedService<WorkerStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
+            services.AddHostedService<WorkerHeartbeat>();
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         }
         return services;

@@ -1,0 +1,46 @@
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Training.Worker;
+
+/// <summary>
+/// Advertises this worker on the Workers page: its devices and slots at start, then every few seconds how many runs
+/// it trains. A host that stops beating is shown as lost; Quartz's own cluster check-in is what re-queues its runs.
+/// </summary>
+public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions<WorkerOptions> options, RunCancellation training,
+    ILogger<WorkerHeartbeat> log) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = DateTime.UtcNow;
+        var devices = string.Join(", ", options.Value.Devices.Select(Describe));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var db = await dbs.CreateDbContextAsync(stoppingToken);
+                var me = await db.WorkerHosts.FindAsync([RunExecutor.HostName], stoppingToken);
+                if (me is null) db.WorkerHosts.Add(me = new WorkerHost { Name = RunExecutor.HostName, Devices = devices, StartedAt = started });
+                me.Devices = devices;
+                me.Slots = options.Value.Slots;
+                me.Busy = training.Count;
+                me.HeartbeatAt = DateTime.UtcNow;
+                await db.SaveChangesAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning("Heartbeat not recorded: {Message}", e.Message);
+            }
+            try { await Task.Delay(Interval, stoppingToken); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private static string Describe(string device) => device == "cpu"
+        ? $"cpu ({Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB)"
+        : device;
+}
