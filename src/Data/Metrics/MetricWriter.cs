@@ -14,7 +14,7 @@ namespace Dashboard.Data.Metrics;
 public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOptions options, ILogger<MetricWriter> log) : BackgroundService
 {
     private const int MaxBatch = 20_000;
-    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     /// <summary>How long a stopping process keeps trying to store what it still holds.</summary>
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(15);

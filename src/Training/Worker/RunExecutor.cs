@@ -89,7 +89,7 @@ public sealed class RunExecutor(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
         try
         {
-            var sink = new Sink(this, runId);
+            var sink = new RunSink(runId, _dbs, _writer, _events, _log);
             // Training blocks its thread for the whole run; keep it off the thread pool.
             var result = await Task.Factory.StartNew(() =>
             {
@@ -178,39 +178,5 @@ public sealed class RunExecutor(
                     ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
         }
         return reference;
-    }
-
-    private sealed class Sink(RunExecutor owner, long runId) : ITrainingSink
-    {
-        private Task _progress = Task.CompletedTask;
-
-        public void Log(IReadOnlyList<MetricSample> samples)
-        {
-            foreach (var s in samples)
-                owner._writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
-        }
-
-        public void Message(string text) => owner._log.LogInformation("Run {RunId}: {Message}", runId, text);
-
-        public void EpochEnded(int epoch, int maxEpochs)
-        {
-            // Progress for lists; written off the training thread, in order.
-            _progress = _progress.ContinueWith(async _ =>
-            {
-                try
-                {
-                    await using var db = await owner._dbs.CreateDbContextAsync();
-                    await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
-                    owner._events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-                }
-                catch (Exception e)
-                {
-                    // Only progress: the next epoch writes it again, and a database restart must not fail the run.
-                    owner._log.LogWarning("Run {RunId}: could not record epoch {Epoch} ({Message})", runId, epoch, e.Message);
-                }
-            }).Unwrap();
-        }
-
-        public Task Drain() => _progress;
     }
 }

@@ -1,0 +1,45 @@
+using Dashboard.Data;
+using Dashboard.Data.Metrics;
+using Dashboard.Training.Engine;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Dashboard.Training.Worker;
+
+/// <summary>Where a worker's trainer sends a run's metrics (the metric writer) and progress (the run's epoch).</summary>
+public sealed class RunSink(long runId, IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events, ILogger log) : ITrainingSink
+{
+    private Task _progress = Task.CompletedTask;
+
+    public void Log(IReadOnlyList<MetricSample> samples)
+    {
+        for (int i = 0; i < samples.Count; i++)  // not foreach: an interface enumerator per step
+        {
+            var s = samples[i];
+            writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
+        }
+    }
+
+    public void Message(string text) => log.LogInformation("Run {RunId}: {Message}", runId, text);
+
+    public void EpochEnded(int epoch, int maxEpochs)
+    {
+        // Progress for lists; written off the training thread, in order.
+        _progress = _progress.ContinueWith(async _ =>
+        {
+            try
+            {
+                await using var db = await dbs.CreateDbContextAsync();
+                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
+                events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+            }
+            catch (Exception e)
+            {
+                // Only progress: the next epoch writes it again, and a database restart must not fail the run.
+                log.LogWarning("Run {RunId}: could not record epoch {Epoch} ({Message})", runId, epoch, e.Message);
+            }
+        }).Unwrap();
+    }
+
+    public Task Drain() => _progress;
+}
