@@ -38,6 +38,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
         {
             e.Property(x => x.Host).HasMaxLength(128);
             e.Property(x => x.Outcome).HasMaxLength(16);
+            e.Property(x => x.Devices).HasMaxLength(256);
             e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });

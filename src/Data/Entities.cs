@@ -58,6 +58,8 @@ public sealed class RunAttempt
     public int Number { get; set; }
     /// <summary>Machine name and process id of the worker.</summary>
     public required string Host { get; set; }
+    /// <summary>What it trained on: cpu, or its GPUs (cuda:0,cuda:1).</summary>
+    public string? Devices { get; set; }
     public DateTime StartedAt { get; set; }
     /// <summary>The epoch it resumed after (0: from the start).</summary>
     public int ResumedAfterEpoch { get; set; }

@@ -79,5 +79,20 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
         int sweepAfterUrgent = sweep.Count(id => started[id] > started[urgent]);
         Assert.True(sweepAfterUrgent >= waiting - 4, $"{waiting} sweep runs were queued, only {sweepAfterUrgent} started after the urgent one");
         Assert.True(sweep.Take(20).Max(id => started[id]) < sweep.TakeLast(20).Min(id => started[id]), "the sweep did not start in queue order");
+
+        // A run asking for a GPU that no host has waits in the queue, saying why, and is tried again; it can be cancelled.
+        long gpu = (await launcher.LaunchAsync(SpecJson.Parse(Short("gpu", 0).Replace("\"priority\": 0", "\"priority\": 0, \"device\": \"cuda:0\"")))).RunIds[0];
+        var waitingRun = await HostFailureTests.Eventually(async () =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            var r = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == gpu);
+            return r.Error?.StartsWith("waiting for a worker with 1 GPU") == true ? r : null;
+        }, TimeSpan.FromSeconds(30), () => "the GPU run did not say it waits\n" + Logs());
+        Assert.Equal(RunStatus.Queued, waitingRun.Status);
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        Assert.True(workers.Sum(w => w.Output.Split($"Run {gpu} not started here").Length - 1) >= 2, "not tried again\n" + Logs());
+        Assert.Equal(CancelOutcome.Cancelled, await web.Services.GetRequiredService<RunCancellation>().RequestAsync(gpu));
+        await using (var db = await dbs.CreateDbContextAsync())
+            Assert.Equal(0, await db.RunAttempts.CountAsync(a => a.RunId == gpu));
     }
 }

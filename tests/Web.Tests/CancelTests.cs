@@ -92,4 +92,15 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
         var missing = await CancelAsync(999_999);
         Assert.True(missing.StatusCode == HttpStatusCode.NotFound, $"{missing.StatusCode}: {await missing.Content.ReadAsStringAsync()}");
     }
+
+    [Fact]
+    public async Task A_run_asking_for_a_gpu_this_worker_lacks_fails_at_once_saying_so()
+    {
+        long id = await LaunchAsync("""
+            { "name": "gpu", "device": "cuda:0", "dataset": { "name": "hyperspheres", "n": 300, "p": 8, "d": 2, "classes": 2 },
+              "model": { "name": "mlp", "layer_size": [8] }, "max_epochs": 2 }
+            """);
+        var run = await WaitForAsync(id, r => r.GetProperty("status").GetString() == "failed", "failed");
+        Assert.StartsWith("needs 1 GPU; this worker has cpu", run.GetProperty("error").GetString());
+    }
 }

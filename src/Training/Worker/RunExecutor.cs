@@ -13,7 +13,7 @@ namespace Dashboard.Training.Worker;
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
     IOptions<TrainingOptions> training, IOptions<WorkerOptions> worker, StorageOptions storage, RunCancellation cancellation,
-    ILogger<RunExecutor> log)
+    DeviceAllocator devices, RunLauncher launcher, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
@@ -27,6 +27,7 @@ public sealed class RunExecutor(
     {
         ExperimentSpec spec;
         long attemptId;
+        DeviceAllocator.Lease? lease = null;
         var checkpointDir = storage.CheckpointDir(runId);
         var resumeFrom = Checkpoints.Latest(checkpointDir);
         var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
@@ -45,6 +46,13 @@ public sealed class RunExecutor(
                 _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
                 return;
             }
+            spec = SpecJson.Parse(run.Spec);
+            lease = devices.TryAcquire(spec.Device, spec.NumGpu);
+            if (lease is null)
+            {
+                await NotHereAsync(db, run, spec, ct);
+                return;
+            }
             var now = DateTime.UtcNow;
             // An attempt still open ended without a word: its host died or was killed while training.
             foreach (var lost in await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).ToListAsync(ct))
@@ -61,10 +69,14 @@ public sealed class RunExecutor(
                 _log.LogWarning("Run {RunId}: {Error}", runId, run.Error);
                 return;
             }
-            var attempt = new RunAttempt { RunId = runId, Number = number, Host = HostName, StartedAt = now, ResumedAfterEpoch = resumed?.Epoch ?? 0 };
+            var attempt = new RunAttempt
+            {
+                RunId = runId, Number = number, Host = HostName, Devices = lease.Describe(), StartedAt = now,
+                ResumedAfterEpoch = resumed?.Epoch ?? 0,
+            };
             db.RunAttempts.Add(attempt);
-
-            spec = SpecJson.Parse(run.Spec);
+            // The GPUs this host gave it: the spec's own when they were free.
+            spec = spec with { Device = lease.Device };
             run.Status = RunStatus.Running;
             run.StartedAt ??= now;
             run.FinishedAt = null;
@@ -78,8 +90,9 @@ public sealed class RunExecutor(
             await db.SaveChangesAsync(ct);
             attemptId = attempt.Id;
         }
+        using var gpus = lease;
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-        _log.LogInformation("Run {RunId} started", runId);
+        _log.LogInformation("Run {RunId} started on {Devices}", runId, lease!.Describe());
 
         string status;
         string? error = null;
@@ -138,6 +151,34 @@ public sealed class RunExecutor(
         }, $"record how run {runId} ended");
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
+    }
+
+    private static readonly TimeSpan RetryNotHere = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// This host cannot give the run its GPUs now. On the embedded database it is the only worker, so a run asking
+    /// for more GPUs than it has fails at once; otherwise the run goes back to the queue for a while, for this host
+    /// once its GPUs are free or for another host with enough of them.
+    /// </summary>
+    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
+    {
+        string gpus = spec.NumGpu == 1 ? "1 GPU" : $"{spec.NumGpu} GPUs in a row";
+        if (!devices.CanServe(spec.Device, spec.NumGpu) && storage.Provider == StorageProvider.Sqlite)
+        {
+            run.Status = RunStatus.Failed;
+            run.FinishedAt = DateTime.UtcNow;
+            run.Error = $"needs {gpus}; this worker has {devices.Configured} (Worker:Devices)";
+        }
+        else
+        {
+            run.Error = devices.CanServe(spec.Device, spec.NumGpu)
+                ? $"waiting for {gpus} to be free on {HostName}"
+                : $"waiting for a worker with {gpus} ({HostName} has {devices.Configured})";
+            await launcher.RetryLaterAsync(run.Id, RetryNotHere, ct);
+        }
+        await db.SaveChangesAsync(ct);
+        _events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));
+        _log.LogInformation("Run {RunId} not started here: {Reason}", run.Id, run.Error);
     }
 
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);

@@ -56,6 +56,20 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         }
     }
 
+    /// <summary>Queues a run again after <paramref name="delay"/>, from inside its own job (whose trigger is still in use).</summary>
+    public async Task RetryLaterAsync(long runId, TimeSpan delay, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity($"run-{runId}-retry-{Guid.NewGuid():N}", TrainRunJob.TriggerFor(runId).Group)
+            .ForJob(TrainRunJob.Key)
+            .UsingJobData(TrainRunJob.RunIdKey, runId)
+            .StartAt(DateTimeOffset.UtcNow + delay)
+            .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
+            .Build();
+        await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
+    }
+
     /// <summary>The queue order as a fire time: a day earlier per priority point, then by when the run was queued.</summary>
     public static DateTimeOffset FireTime(Queued run) =>
         new DateTimeOffset(DateTime.SpecifyKind(run.Since, DateTimeKind.Utc)).AddDays(-run.Priority);

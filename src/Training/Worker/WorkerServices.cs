@@ -22,6 +22,7 @@ public static class WorkerServices
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunCancellation>();
+        services.AddSingleton<DeviceAllocator>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         var storage = new StorageOptions().BindFrom(config);
