@@ -19,49 +19,16 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>The web node's side: the launcher on the cluster's database, with no training of its own.</summary>
-    internal static IHost WebNode(string connectionString) =>
-        Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            Configuration = new ConfigurationManager(),
-            DisableDefaults = true,
-        }).With(b =>
-        {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Dashboard"] = connectionString,
-                ["Worker:Enabled"] = "false",
-            });
-            b.Services.AddDashboardData(b.Configuration);
-            b.Services.AddDashboardWorker(b.Configuration);
-        }).Build();
-
-    internal static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan within, Func<string> what) where T : class
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            if (await probe() is { } found) return found;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what());
-            await Task.Delay(250);
-        }
-    }
-
     [Fact]
     public async Task A_run_whose_host_is_killed_resumes_on_the_other_from_its_checkpoint_with_contiguous_steps()
     {
-        await server.CreateDatabaseAsync("cluster");
-        var cs = server.ConnectionString("cluster");
-        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
-        using var first = new WorkerProcess(cs, _dataDir);
-        using var second = new WorkerProcess(cs, _dataDir);
-        WorkerProcess[] workers = [first, second];
-        string Logs() => string.Join("\n----\n", workers.Select(w => $"worker {w.Pid}:\n{w.Output}"));
-        // Both have created the scheduler tables and joined the cluster before anything is queued.
-        await Eventually(() => Task.FromResult(workers.All(w => w.Output.Contains("Application started")) ? "" : null),
-            TimeSpan.FromSeconds(60), () => "workers did not start\n" + Logs());
+        var cs = await Cluster.NewDatabaseAsync(server, "cluster");
+        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2);
+        using var first = workers[0];
+        using var second = workers[1];
+        string Logs() => Cluster.Logs(workers);
 
-        using var web = WebNode(cs);
+        using var web = Cluster.WebNode(cs);
         var spec = SpecJson.Parse("""
             { "name": "crash",
               "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
@@ -73,7 +40,7 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
         var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
 
         // Wait until it has trained past a checkpoint on one of the two, then kill that one.
-        var training = await Eventually(async () =>
+        var training = await Cluster.Eventually(async () =>
         {
             await using var db = await dbs.CreateDbContextAsync();
             var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
@@ -85,7 +52,7 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
         victim.KillHard();
 
         // The survivor notices (Quartz cluster check-in), takes the run over and finishes it.
-        var done = await Eventually(async () =>
+        var done = await Cluster.Eventually(async () =>
         {
             await using var db = await dbs.CreateDbContextAsync();
             var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
@@ -124,14 +91,10 @@ public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<
     [Fact]
     public async Task Training_goes_on_through_a_database_restart_and_loses_no_point()
     {
-        await server.CreateDatabaseAsync("restart");
-        var cs = server.ConnectionString("restart");
-        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
-        using var worker = new WorkerProcess(cs, _dataDir);
-        await HostFailureTests.Eventually(() => Task.FromResult(worker.Output.Contains("Application started") ? "" : null),
-            TimeSpan.FromSeconds(60), () => "the worker did not start\n" + worker.Output);
+        var cs = await Cluster.NewDatabaseAsync(server, "restart");
+        using var worker = (await Cluster.StartWorkersAsync(cs, _dataDir, 1))[0];
 
-        using var web = HostFailureTests.WebNode(cs);
+        using var web = Cluster.WebNode(cs);
         var spec = SpecJson.Parse("""
             { "name": "restart",
               "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
@@ -144,7 +107,7 @@ public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<
             await using var db = await dbs.CreateDbContextAsync();
             return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId);
         }
-        await HostFailureTests.Eventually(async () => (await RunNow()).Epoch >= 2 ? "" : null,
+        await Cluster.Eventually(async () => (await RunNow()).Epoch >= 2 ? "" : null,
             TimeSpan.FromSeconds(120), () => "the run did not reach epoch 2\n" + worker.Output);
 
         // Down for several seconds while it trains (an immediate stop, as a crash of the server would be).
@@ -153,7 +116,7 @@ public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<
         Assert.False(worker.HasExited, "the worker died with the database\n" + worker.Output);
         await server.StartAsync();
 
-        var done = await HostFailureTests.Eventually(async () => RunStatus.IsFinished((await RunNow()).Status) ? await RunNow() : null,
+        var done = await Cluster.Eventually(async () => RunStatus.IsFinished((await RunNow()).Status) ? await RunNow() : null,
             TimeSpan.FromSeconds(180), () => "the run did not finish after the restart\n" + worker.Output);
         Assert.True(done.Status == RunStatus.Completed, $"{done.Status}: {done.Error}\n{worker.Output}");
         await using var check = await dbs.CreateDbContextAsync();
@@ -161,14 +124,5 @@ public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<
         Assert.Equal(Enumerable.Range(1, 10 * 4800 / 8).Select(i => (long)i), steps);
         Assert.Equal(1, await check.RunAttempts.CountAsync(a => a.RunId == runId));
         Assert.Contains("holding them and trying again", worker.Output);   // the outage really met the writer
-    }
-}
-
-internal static class BuilderExtensions
-{
-    public static HostApplicationBuilder With(this HostApplicationBuilder b, Action<HostApplicationBuilder> configure)
-    {
-        configure(b);
-        return b;
     }
 }

@@ -27,17 +27,13 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
     [Fact]
     public async Task Queued_runs_spread_over_the_hosts_each_trained_once_and_an_urgent_one_jumps_the_queue()
     {
-        await server.CreateDatabaseAsync("queue");
-        var cs = server.ConnectionString("queue");
-        await DatabaseSetup.MigrateAsync(new StorageOptions { ConnectionString = cs });
-        using var first = new WorkerProcess(cs, _dataDir);
-        using var second = new WorkerProcess(cs, _dataDir);
-        WorkerProcess[] workers = [first, second];
-        string Logs() => string.Join("\n----\n", workers.Select(w => $"worker {w.Pid}:\n{w.Output[^Math.Min(w.Output.Length, 4000)..]}"));
-        await HostFailureTests.Eventually(() => Task.FromResult(workers.All(w => w.Output.Contains("Application started")) ? "" : null),
-            TimeSpan.FromSeconds(60), () => "workers did not start\n" + Logs());
+        var cs = await Cluster.NewDatabaseAsync(server, "queue");
+        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2);
+        using var first = workers[0];
+        using var second = workers[1];
+        string Logs() => Cluster.Logs(workers);
 
-        using var web = HostFailureTests.WebNode(cs);
+        using var web = Cluster.WebNode(cs);
         var launcher = web.Services.GetRequiredService<RunLauncher>();
         var sweep = new List<long>();
         for (int i = 0; i < Sweep; i++) sweep.Add((await launcher.LaunchAsync(SpecJson.Parse(Short("sweep", 0)))).RunIds[0]);
@@ -48,7 +44,7 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
         long urgent = (await launcher.LaunchAsync(SpecJson.Parse(Short("urgent", 10)))).RunIds[0];
         Assert.True(waiting >= Sweep / 2, $"only {waiting} sweep runs were still queued: the check below would prove little");
 
-        await HostFailureTests.Eventually(async () =>
+        await Cluster.Eventually(async () =>
         {
             await using var db = await dbs.CreateDbContextAsync();
             return await db.Runs.CountAsync(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Running) == 0 ? "" : null;
@@ -82,7 +78,7 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
 
         // A run asking for a GPU that no host has waits in the queue, saying why, and is tried again; it can be cancelled.
         long gpu = (await launcher.LaunchAsync(SpecJson.Parse(Short("gpu", 0).Replace("\"priority\": 0", "\"priority\": 0, \"device\": \"cuda:0\"")))).RunIds[0];
-        var waitingRun = await HostFailureTests.Eventually(async () =>
+        var waitingRun = await Cluster.Eventually(async () =>
         {
             await using var db = await dbs.CreateDbContextAsync();
             var r = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == gpu);
