@@ -20,6 +20,8 @@ public static class RunStatus
     public const string Diverged = "diverged";
     public const string Cancelled = "cancelled";
 
+    public static readonly string[] Finished = [Completed, Failed, Diverged, Cancelled];
+
     public static bool IsFinished(string status) => status is Completed or Failed or Diverged or Cancelled;
 }
 

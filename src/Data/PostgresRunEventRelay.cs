@@ -56,19 +56,22 @@ public sealed class PostgresRunEventRelay(StorageOptions storage, RunEvents even
         while (true) await conn.WaitAsync(ct);
     }
 
+    private RunEvent? _unsent;
+
     private async Task SendAsync(NpgsqlDataSource source, CancellationToken ct)
     {
-        while (await _outbox.Reader.WaitToReadAsync(ct))
+        while (_unsent is not null || await _outbox.Reader.WaitToReadAsync(ct))
         {
             await using var conn = await source.OpenConnectionAsync(ct);
-            // Peeked, not read, so that an event survives a send that fails.
-            while (_outbox.Reader.TryPeek(out var e))
+            // An event taken out but not sent (the connection broke) goes first on the next connection.
+            while (_unsent is { } e || _outbox.Reader.TryRead(out e))
             {
+                _unsent = e;
                 await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", conn);
                 notify.Parameters.AddWithValue("channel", Channel);
                 notify.Parameters.AddWithValue("payload", $"{_instance} {e.RunId} {(int)e.Kind}");
                 await notify.ExecuteNonQueryAsync(ct);
-                _outbox.Reader.TryRead(out _);
+                _unsent = null;
             }
         }
     }

@@ -97,8 +97,8 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
     {
         using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
         var launched = await http.PostAsync("/api/experiments", new StringContent("""
-            { "name": "stop", "dataset": { "name": "hyperspheres", "n": 20000, "p": 16, "d": 3, "classes": 3 },
-              "model": { "name": "mlp", "layer_size": [32] }, "batch_size": 16, "max_epochs": 500 }
+            { "name": "stop", "dataset": { "name": "hyperspheres", "n": 24000, "p": 256, "d": 8, "classes": 4 },
+              "model": { "name": "mlp", "layer_size": [256, 256] }, "batch_size": 32, "max_epochs": 500 }
             """, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
         var page = await _browser.NewPageAsync();
@@ -110,6 +110,8 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
         await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length > 0", null, new() { Timeout = 30_000 });
 
+        // A run of a few hundred steps a second, as in the flow above: a tiny model at thousands of steps a second
+        // would keep the page busy redrawing ever longer curves (downsampling is for later).
         await page.ClickAsync("#cancel-run");
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Locator("#cancel-form")).ToBeHiddenAsync();

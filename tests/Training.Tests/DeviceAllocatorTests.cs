@@ -37,3 +37,19 @@ public class DeviceAllocatorTests
         Assert.True(Host("cpu").CanServe("cpu", 1));
     }
 }
+
+public class QueueOrderTests
+{
+    [Fact]
+    public void Priority_orders_the_queue_then_time_and_no_run_is_put_off_into_the_future()
+    {
+        var now = DateTime.UtcNow;
+        DateTimeOffset Fire(int priority, double secondsLater = 0) =>
+            RunLauncher.FireTime(new RunLauncher.Queued(1, now.AddSeconds(secondsLater), priority));
+        Assert.True(Fire(10) < Fire(0));
+        Assert.True(Fire(0) < Fire(-1));
+        Assert.True(Fire(0) < Fire(0, secondsLater: 1));          // FIFO within a priority
+        Assert.True(Fire(1, secondsLater: 3600) < Fire(0));       // a higher priority queued later still goes first
+        Assert.True(Fire(-100) < DateTimeOffset.UtcNow);          // the lowest priority is due now, not in 100 days
+    }
+}

@@ -56,7 +56,12 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
         Assert.Equal(HttpStatusCode.OK, queued.StatusCode);
         Assert.Equal("cancelled", (await queued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
 
-        while (await LossPointsAsync(a) < 20) await Task.Delay(100);
+        var trained = DateTime.UtcNow.AddSeconds(60);
+        while (await LossPointsAsync(a) < 20)
+        {
+            Assert.True(DateTime.UtcNow < trained, $"run {a} logged no 20 steps in 60 s: {(await RunAsync(a)).GetProperty("status")}");
+            await Task.Delay(100);
+        }
         var asked = DateTime.UtcNow;
         var running = await CancelAsync(a);
         Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);

@@ -71,13 +71,15 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOp
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Shutting down: store what is queued so that a finished epoch is never lost.
+            // Shutting down: store what is queued so that a finished epoch is never lost. Closed first, so that a run
+            // still ending neither waits for room nor for a flush that would never come.
+            _queue.Writer.TryComplete();
             using var grace = new CancellationTokenSource(ShutdownGrace);
             while (reader.TryRead(out var item))
             {
                 if (item is MetricPoint p) batch.Add(p);
                 else if (item is TaskCompletionSource tcs) flushes.Add(tcs);
-                if (batch.Count == MaxBatch) await WriteOrGiveUpAsync(batch, grace.Token);
+                if (batch.Count >= MaxBatch) await WriteOrGiveUpAsync(batch, grace.Token);
             }
             await WriteOrGiveUpAsync(batch, grace.Token);
             foreach (var f in flushes) f.TrySetResult();

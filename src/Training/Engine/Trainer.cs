@@ -20,6 +20,11 @@ public interface ITrainingSink
     void EpochEnded(int epoch, int maxEpochs) { }
     /// <summary>Things a researcher should read: resumed from a checkpoint, a minimum stored, a checkpoint written.</summary>
     void Message(string text) { }
+    /// <summary>
+    /// Called before a checkpoint is written: a run resumed from it keeps the points up to its step, so those must
+    /// be stored by then (a sink that buffers waits here until they are).
+    /// </summary>
+    void BeforeCheckpoint() { }
 }
 
 /// <summary>Where a run keeps its checkpoints and what it resumes from; all optional (a bare run keeps nothing).</summary>
@@ -183,6 +188,7 @@ public static class Trainer
             }
             if (checkpoints is not null)
             {
+                sink.BeforeCheckpoint();
                 var snapshot = new CheckpointState
                 {
                     Epoch = epoch, Step = step, Samples = samples, Elapsed = Elapsed(), TrainSeconds = trainSeconds,

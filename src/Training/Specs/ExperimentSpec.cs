@@ -43,6 +43,7 @@ public sealed record ExperimentSpec
     public int LogEvery { get; init; } = 1;
     /// <summary>Queue order: a higher priority trains before everything queued with a lower one; FIFO within one.</summary>
     public int Priority { get; init; }
+    public const int MaxPriority = 100;
 }
 
 /// <summary>A spec section that may be written as a bare name ("mnist") meaning that name with its defaults.</summary>

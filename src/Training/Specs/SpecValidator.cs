@@ -55,7 +55,8 @@ public static partial class SpecValidator
         if (s.BatchSize is < 1 or > MaxBatch) e.Add("batch_size", $"must be between 1 and {MaxBatch:N0}");
         if (s.MaxEpochs is < 1 or > MaxEpochs) e.Add("max_epochs", $"must be between 1 and {MaxEpochs:N0}");
         if (s.LogEvery < 1) e.Add("log_every", "must be at least 1");
-        if (s.Priority is < -100 or > 100) e.Add("priority", "must be between -100 and 100");
+        if (s.Priority is < -ExperimentSpec.MaxPriority or > ExperimentSpec.MaxPriority)
+            e.Add("priority", $"must be between -{ExperimentSpec.MaxPriority} and {ExperimentSpec.MaxPriority}");
         if (!DeviceRegex().IsMatch(s.Device ?? "")) e.Add("device", "must be cpu or cuda:N");
     }
 

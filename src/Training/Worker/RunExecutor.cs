@@ -23,76 +23,17 @@ public sealed class RunExecutor(
     /// <summary>This process, as attempts name it.</summary>
     public static readonly string HostName = $"{Environment.MachineName}:{Environment.ProcessId}";
 
-    public async Task ExecuteAsync(long runId, CancellationToken ct)
+    /// <param name="recovering">Quartz re-fires the run of a host that died: the run is still marked running.</param>
+    public async Task ExecuteAsync(long runId, bool recovering, CancellationToken ct)
     {
-        ExperimentSpec spec;
-        long attemptId;
-        DeviceAllocator.Lease? lease = null;
         var checkpointDir = storage.CheckpointDir(runId);
         var resumeFrom = Checkpoints.Latest(checkpointDir);
         var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
-        await using (var db = await _dbs.CreateDbContextAsync(ct))
-        {
-            var run = await db.Runs.FindAsync([runId], ct);
-            // Idempotent: a trigger fired again for a finished run does nothing.
-            if (run is null || RunStatus.IsFinished(run.Status)) return;
-            if (run.CancelRequestedAt is not null)
-            {
-                // Asked to stop while it trained on a host that then went away: it stays stopped.
-                run.Status = RunStatus.Cancelled;
-                run.FinishedAt = DateTime.UtcNow;
-                run.Error = "cancelled on request";
-                await db.SaveChangesAsync(ct);
-                _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-                return;
-            }
-            spec = SpecJson.Parse(run.Spec);
-            lease = devices.TryAcquire(spec.Device, spec.NumGpu);
-            if (lease is null)
-            {
-                await NotHereAsync(db, run, spec, ct);
-                return;
-            }
-            var now = DateTime.UtcNow;
-            // An attempt still open ended without a word: its host died or was killed while training.
-            foreach (var lost in await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).ToListAsync(ct))
-                (lost.EndedAt, lost.Outcome, lost.Reason) = (now, "lost", $"host {lost.Host} stopped answering while it trained");
-            int number = (await db.RunAttempts.Where(a => a.RunId == runId).MaxAsync(a => (int?)a.Number, ct) ?? 0) + 1;
-            if (number > worker.Value.MaxAttempts)
-            {
-                var last = await db.RunAttempts.Where(a => a.RunId == runId).OrderByDescending(a => a.Number).FirstAsync(ct);
-                run.Status = RunStatus.Failed;
-                run.FinishedAt = now;
-                run.Error = $"gave up after {number - 1} attempts; the last one: {last.Reason ?? last.Outcome}";
-                await db.SaveChangesAsync(ct);
-                _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-                _log.LogWarning("Run {RunId}: {Error}", runId, run.Error);
-                return;
-            }
-            var attempt = new RunAttempt
-            {
-                RunId = runId, Number = number, Host = HostName, Devices = lease.Describe(), StartedAt = now,
-                ResumedAfterEpoch = resumed?.Epoch ?? 0,
-            };
-            db.RunAttempts.Add(attempt);
-            // The GPUs this host gave it: the spec's own when they were free.
-            spec = spec with { Device = lease.Device };
-            run.Status = RunStatus.Running;
-            run.StartedAt ??= now;
-            run.FinishedAt = null;
-            run.Error = null;
-            run.Epoch = resumed?.Epoch ?? 0;
-            // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
-            // logged again); without a checkpoint it starts from scratch and all its old points go.
-            long keepUpTo = resumed?.Step ?? 0;
-            await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
-            await MetricSummarySql.RebuildRunAsync(db, runId, ct);
-            await db.SaveChangesAsync(ct);
-            attemptId = attempt.Id;
-        }
+        if (await ClaimAsync(runId, recovering, resumed, ct) is not { } claim) return;
+        var (spec, attemptId, lease) = claim;
         using var gpus = lease;
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-        _log.LogInformation("Run {RunId} started on {Devices}", runId, lease!.Describe());
+        _log.LogInformation("Run {RunId} started on {Devices}", runId, lease.Describe());
 
         string status;
         string? error = null;
@@ -139,7 +80,8 @@ public sealed class RunExecutor(
         await WhileTheDatabaseIsAway(async () =>
         {
             await using var db = await _dbs.CreateDbContextAsync(CancellationToken.None);
-            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+            // Only while it is still this attempt's: a run failed by hand or taken over meanwhile is left as it is.
+            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, status)
                 .SetProperty(r => r.Error, error)
                 .SetProperty(r => r.DivergedAtStep, divergedAt)
@@ -153,6 +95,103 @@ public sealed class RunExecutor(
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
     }
 
+    private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease);
+
+    /// <summary>
+    /// Takes the run for this host: its devices, then in one transaction the status (only from queued, or from
+    /// running when Quartz recovers a dead host's run, so a run cancelled or taken meanwhile is left alone), the
+    /// attempt, and the points after the checkpoint it resumes from. Null when the run is not this host's to train.
+    /// </summary>
+    private async Task<Claim?> ClaimAsync(long runId, bool recovering, CheckpointState? resumed, CancellationToken ct)
+    {
+        await using var db = await _dbs.CreateDbContextAsync(ct);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
+        // Idempotent: a trigger fired again for a finished run does nothing.
+        if (run is null || RunStatus.IsFinished(run.Status)) return null;
+        var now = DateTime.UtcNow;
+        if (run.CancelRequestedAt is not null)
+        {
+            // Asked to stop while it trained on a host that then went away: it stays stopped.
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await CloseLostAttemptsAsync(db, runId, now, ct);
+            await db.Runs.Where(r => r.Id == runId && !RunStatus.Finished.Contains(r.Status)).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, RunStatus.Cancelled).SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.Error, "cancelled on request"), ct);
+            await tx.CommitAsync(ct);
+            _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+            return null;
+        }
+        var spec = SpecJson.Parse(run.Spec);
+        var lease = devices.TryAcquire(spec.Device, spec.NumGpu);
+        if (lease is null)
+        {
+            await NotHereAsync(db, run, spec, ct);
+            return null;
+        }
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // Recovering a run this very process trains (an embedded restart queues it too) would train it twice.
+            bool oursAlready = recovering && await db.RunAttempts.AnyAsync(a => a.RunId == runId && a.EndedAt == null && a.Host == HostName, ct);
+            int claimed = oursAlready ? 0 : await db.Runs
+                .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || (recovering && r.Status == RunStatus.Running)))
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, RunStatus.Running)
+                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                    .SetProperty(r => r.FinishedAt, (DateTime?)null)
+                    .SetProperty(r => r.Error, (string?)null)
+                    .SetProperty(r => r.Epoch, resumed == null ? 0 : resumed.Epoch), ct);
+            if (claimed == 0)
+            {
+                lease.Dispose();
+                _log.LogInformation("Run {RunId} is no longer queued ({Status}); not started here", runId, run.Status);
+                return null;
+            }
+            await CloseLostAttemptsAsync(db, runId, now, ct);
+            int number = (await db.RunAttempts.Where(a => a.RunId == runId).MaxAsync(a => (int?)a.Number, ct) ?? 0) + 1;
+            if (number > worker.Value.MaxAttempts)
+            {
+                var last = await db.RunAttempts.Where(a => a.RunId == runId).OrderByDescending(a => a.Number).FirstAsync(ct);
+                var error = $"gave up after {number - 1} attempts; the last one: {last.Reason ?? last.Outcome}";
+                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, error), ct);
+                await tx.CommitAsync(ct);
+                lease.Dispose();
+                _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                _log.LogWarning("Run {RunId}: {Error}", runId, error);
+                return null;
+            }
+            var attempt = new RunAttempt
+            {
+                RunId = runId, Number = number, Host = HostName, Devices = lease.Describe(), StartedAt = now,
+                ResumedAfterEpoch = resumed?.Epoch ?? 0,
+            };
+            db.RunAttempts.Add(attempt);
+            // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
+            // logged again); without a checkpoint it starts from scratch and all its old points go.
+            long keepUpTo = resumed?.Step ?? 0;
+            await db.MetricPoints.Where(p => p.RunId == runId && p.Step > keepUpTo).ExecuteDeleteAsync(ct);
+            await MetricSummarySql.RebuildRunAsync(db, runId, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            // The GPUs this host gave it: the spec's own when they were free.
+            return new Claim(spec with { Device = lease.Device }, attempt.Id, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    // An attempt still open ended without a word: its host died or was killed while training.
+    private static async Task CloseLostAttemptsAsync(DashboardDb db, long runId, DateTime now, CancellationToken ct)
+    {
+        foreach (var lost in await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).ToListAsync(ct))
+            (lost.EndedAt, lost.Outcome, lost.Reason) = (now, "lost", $"host {lost.Host} stopped answering while it trained");
+        await db.SaveChangesAsync(ct);
+    }
+
     private static readonly TimeSpan RetryNotHere = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -162,6 +201,7 @@ public sealed class RunExecutor(
     /// </summary>
     private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
     {
+        db.Runs.Attach(run);
         string gpus = spec.NumGpu == 1 ? "1 GPU" : $"{spec.NumGpu} GPUs in a row";
         if (!devices.CanServe(spec.Device, spec.NumGpu) && storage.Provider == StorageProvider.Sqlite)
         {

@@ -70,7 +70,10 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
     }
 
-    /// <summary>The queue order as a fire time: a day earlier per priority point, then by when the run was queued.</summary>
+    /// <summary>
+    /// The queue order as a fire time: a day earlier per priority point, then by when the run was queued. Always in
+    /// the past (priority -100 is a day before it was queued), so that a low priority never means "later today".
+    /// </summary>
     public static DateTimeOffset FireTime(Queued run) =>
-        new DateTimeOffset(DateTime.SpecifyKind(run.Since, DateTimeKind.Utc)).AddDays(-run.Priority);
+        new DateTimeOffset(DateTime.SpecifyKind(run.Since, DateTimeKind.Utc)).AddDays(-(run.Priority + ExperimentSpec.MaxPriority + 1));
 }

@@ -41,5 +41,8 @@ public sealed class RunSink(long runId, IDbContextFactory<DashboardDb> dbs, Metr
         }).Unwrap();
     }
 
+    /// <summary>Waits until the writer has stored every point so far (through a database outage, if there is one).</summary>
+    public void BeforeCheckpoint() => writer.FlushAsync().GetAwaiter().GetResult();
+
     public Task Drain() => _progress;
 }

@@ -13,6 +13,6 @@ public sealed class TrainRunJob(RunExecutor executor) : IJob
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
         var runId = context.MergedJobDataMap.GetLong(RunIdKey);
-        await executor.ExecuteAsync(runId, ct);
+        await executor.ExecuteAsync(runId, context.Recovering, ct);
     }
 }

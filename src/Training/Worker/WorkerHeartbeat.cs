@@ -14,6 +14,8 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     ILogger<WorkerHeartbeat> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    /// <summary>A host silent this long (killed, or its machine gone) leaves the page.</summary>
+    private static readonly TimeSpan Forget = TimeSpan.FromDays(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,12 +33,29 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
                 me.Busy = training.Count;
                 me.HeartbeatAt = DateTime.UtcNow;
                 await db.SaveChangesAsync(stoppingToken);
+                var forgotten = DateTime.UtcNow - Forget;
+                await db.WorkerHosts.Where(w => w.HeartbeatAt < forgotten).ExecuteDeleteAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 log.LogWarning("Heartbeat not recorded: {Message}", e.Message);
             }
             try { await Task.Delay(Interval, stoppingToken); } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>A host that stops on purpose leaves the page at once; only one that died is shown as lost.</summary>
+    public override async Task StopAsync(CancellationToken ct)
+    {
+        await base.StopAsync(ct);
+        try
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            await db.WorkerHosts.Where(w => w.Name == RunExecutor.HostName).ExecuteDeleteAsync(ct);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("Could not remove this worker from the Workers page: {Message}", e.Message);
         }
     }
 
