@@ -20,9 +20,10 @@ public static class Cluster
     }
 
     /// <summary>Worker processes that have joined the cluster (their hosts started) before anything is queued.</summary>
-    public static async Task<WorkerProcess[]> StartWorkersAsync(string cs, string dataDir, int count)
+    public static async Task<WorkerProcess[]> StartWorkersAsync(string cs, string dataDir, int count,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
-        var workers = Enumerable.Range(0, count).Select(_ => new WorkerProcess(cs, dataDir)).ToArray();
+        var workers = Enumerable.Range(0, count).Select(_ => new WorkerProcess(cs, dataDir, settings)).ToArray();
         await Eventually(() => Task.FromResult(workers.All(w => w.Output.Contains("Application started")) ? "" : null),
             TimeSpan.FromSeconds(60), () => "workers did not start\n" + Logs(workers));
         return workers;

@@ -79,6 +79,65 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
     }
 }
 
+/// <summary>The attempt cap, and a cancel sent from the web node to the host training the run.</summary>
+public sealed class AttemptAndCancelTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-attempts").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    private const string Long = """
+        { "name": "long", "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
+          "model": { "name": "mlp", "layer_size": [64, 64] }, "batch_size": 8, "max_epochs": 200 }
+        """;
+
+    [Fact]
+    public async Task A_run_is_failed_once_its_attempts_are_used_up_and_a_cancel_reaches_the_host_training_it()
+    {
+        var cs = await Cluster.NewDatabaseAsync(server, "attempts");
+        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2, new Dictionary<string, string> { ["Worker__MaxAttempts"] = "1" });
+        using var first = workers[0];
+        using var second = workers[1];
+        using var web = Cluster.WebNode(cs);
+        var launcher = web.Services.GetRequiredService<RunLauncher>();
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        async Task<Run> RunNow(long id)
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id);
+        }
+        async Task<RunAttempt> Training(long id) => await Cluster.Eventually(async () =>
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return (await RunNow(id)).Status == RunStatus.Running
+                ? await db.RunAttempts.AsNoTracking().FirstOrDefaultAsync(a => a.RunId == id && a.EndedAt == null) : null;
+        }, TimeSpan.FromSeconds(60), () => $"run {id} did not start\n" + Cluster.Logs(workers));
+
+        // Cancel from the web node (another process): the host training it stops it within seconds.
+        long cancelled = (await launcher.LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
+        await Training(cancelled);
+        Assert.Equal(CancelOutcome.Requested, await web.Services.GetRequiredService<RunCancellation>().RequestAsync(cancelled));
+        var asked = DateTime.UtcNow;
+        var stopped = await Cluster.Eventually(async () => (await RunNow(cancelled)) is { Status: RunStatus.Cancelled } r ? r : null,
+            TimeSpan.FromSeconds(15), () => "the cancel did not reach the worker\n" + Cluster.Logs(workers));
+        Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(15));
+        Assert.Equal("cancelled on request", stopped.Error);
+
+        // One attempt allowed: when its host dies, the run is failed, saying why, rather than started again.
+        long capped = (await launcher.LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
+        var attempt = await Training(capped);
+        workers.Single(w => attempt.Host.EndsWith($":{w.Pid}")).KillHard();
+        var failed = await Cluster.Eventually(async () => (await RunNow(capped)) is { Status: RunStatus.Failed } r ? r : null,
+            TimeSpan.FromSeconds(120), () => "the capped run was not failed\n" + Cluster.Logs(workers));
+        Assert.StartsWith("gave up after 1 attempt; the last one: host ", failed.Error);
+        await using var check = await dbs.CreateDbContextAsync();
+        Assert.Equal("lost", (await check.RunAttempts.SingleAsync(a => a.RunId == capped)).Outcome);
+    }
+}
+
 public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-restart").FullName;

@@ -8,7 +8,7 @@ public sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
 
-    public WorkerProcess(string connectionString, string dataDir)
+    public WorkerProcess(string connectionString, string dataDir, IReadOnlyDictionary<string, string>? settings = null)
     {
         var psi = new ProcessStartInfo("dotnet", [TrainingDll()])
         {
@@ -19,6 +19,7 @@ public sealed class WorkerProcess : IDisposable
         psi.Environment["Worker__Slots"] = "1";
         psi.Environment["Training__Threads"] = "1";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };

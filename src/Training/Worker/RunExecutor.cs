@@ -152,7 +152,7 @@ public sealed class RunExecutor(
             if (number > worker.Value.MaxAttempts)
             {
                 var last = await db.RunAttempts.Where(a => a.RunId == runId).OrderByDescending(a => a.Number).FirstAsync(ct);
-                var error = $"gave up after {number - 1} attempts; the last one: {last.Reason ?? last.Outcome}";
+                var error = $"gave up after {number - 1} attempt{(number - 1 == 1 ? "" : "s")}; the last one: {last.Reason ?? last.Outcome}";
                 await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                     .SetProperty(r => r.Status, RunStatus.Failed).SetProperty(r => r.FinishedAt, now).SetProperty(r => r.Error, error), ct);
                 await tx.CommitAsync(ct);
