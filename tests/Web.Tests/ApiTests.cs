@@ -214,4 +214,32 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Contains($"data-worker=\"{worker.GetProperty("name").GetString()}\"", page);
         Assert.Contains(">alive<", page);
     }
+
+    [Fact]
+    public async Task Metrics_downsampled_for_a_chart_keep_the_lowest_highest_and_last_points()
+    {
+        var response = await Post("""
+            { "name": "long", "dataset": { "name": "hyperspheres", "n": 3000, "p": 8, "d": 2, "classes": 2 },
+              "model": { "name": "mlp", "layer_size": [16] }, "optimizer": { "name": "sgd", "lr": 0.2 },
+              "batch_size": 4, "max_epochs": 3 }
+            """);
+        var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        await WaitFinished(runId);
+        var full = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss"))!;
+        Assert.Equal(3 * 600, full.Length);
+        var chart = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss&points=200"))!;
+
+        Assert.InRange(chart.Length, 100, 200);
+        (long Step, double Value) Point(JsonElement p) => (p.GetProperty("step").GetInt64(), p.GetProperty("value").GetDouble());
+        var all = full.Select(Point).ToList();
+        var kept = chart.Select(Point).ToList();
+        Assert.Contains(all.MinBy(p => p.Value), kept);
+        Assert.Contains(all.MaxBy(p => p.Value), kept);
+        Assert.Equal(all[^1], kept[^1]);
+        Assert.Equal(kept.Select(p => p.Step).Order(), kept.Select(p => p.Step));
+
+        var bad = await _client.GetAsync($"/api/runs/{runId}/metrics?key=loss&points=2");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("points", await bad.Content.ReadAsStringAsync());
+    }
 }
