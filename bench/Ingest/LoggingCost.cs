@@ -35,9 +35,7 @@ public static class LoggingCost
 
         var storage = new StorageOptions { DataDir = dataDir };
         await DatabaseSetup.MigrateAsync(storage);
-        var dbOptions = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(dbOptions, storage);
-        var dbs = new Factory(dbOptions.Options);
+        var dbs = new Factory(storage);
         long runId;
         await using (var db = dbs.CreateDbContext())
         {
@@ -82,8 +80,8 @@ public static class LoggingCost
         return 0;
     }
 
-    private sealed class Factory(DbContextOptions<DashboardDb> options) : IDbContextFactory<DashboardDb>
+    private sealed class Factory(StorageOptions storage) : IDbContextFactory<DashboardDb>
     {
-        public DashboardDb CreateDbContext() => new(options);
+        public DashboardDb CreateDbContext() => DataServices.Open(storage);
     }
 }

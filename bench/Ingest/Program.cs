@@ -18,10 +18,8 @@ int runs = args.Length > 3 ? int.Parse(args[3]) : 10;
 string[] keys = ["loss", "lr", "batch_size", "updates", "samples", "flops", "elapsed"];
 
 await DatabaseSetup.MigrateAsync(storage);
-var dbOptions = new DbContextOptionsBuilder<DashboardDb>();
-DataServices.Configure(dbOptions, storage);
 var runIds = new long[runs];
-await using (var db = new DashboardDb(dbOptions.Options))
+await using (var db = DataServices.Open(storage))
 {
     var e = new Experiment { Name = "ingest", Spec = "{}", CreatedAt = DateTime.UtcNow };
     for (int r = 0; r < runs; r++) e.Runs.Add(new Run { Project = "ingest", Number = r + 1, Spec = "{}", CreatedAt = DateTime.UtcNow });
@@ -62,7 +60,7 @@ double seconds = clock.Elapsed.TotalSeconds;
 await writer.StopAsync(CancellationToken.None);
 
 long stored;
-await using (var db = new DashboardDb(dbOptions.Options))
+await using (var db = DataServices.Open(storage))
     stored = await db.MetricPoints.LongCountAsync(p => p.Key != "warmup");
 if (stored != total) { Console.Error.WriteLine($"stored {stored} points of {total}"); return 1; }
 Console.WriteLine(JsonSerializer.Serialize(new { provider = storage.Provider.ToString().ToLowerInvariant(), points = total, runs, seconds, points_per_s = total / seconds }));

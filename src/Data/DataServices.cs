@@ -35,6 +35,14 @@ public static class DataServices
         return services;
     }
 
+    /// <summary>A context outside dependency injection: start-up, command-line tools, tests, benchmarks.</summary>
+    public static DashboardDb Open(StorageOptions storage)
+    {
+        var options = new DbContextOptionsBuilder<DashboardDb>();
+        Configure(options, storage);
+        return new DashboardDb(options.Options);
+    }
+
     public static void Configure(DbContextOptionsBuilder o, StorageOptions storage)
     {
         if (storage.Provider == StorageProvider.Postgres) o.UseNpgsql(storage.ResolvedConnectionString);

@@ -20,9 +20,7 @@ public static class DatabaseSetup
             cmd.CommandText = "PRAGMA journal_mode=WAL;";
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        var options = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(options, storage);
-        await using var db = new DashboardDb(options.Options);
+        await using var db = DataServices.Open(storage);
         await db.Database.MigrateAsync(ct);
     }
 }

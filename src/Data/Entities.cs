@@ -22,7 +22,7 @@ public static class RunStatus
 
     public static readonly string[] Finished = [Completed, Failed, Diverged, Cancelled];
 
-    public static bool IsFinished(string status) => status is Completed or Failed or Diverged or Cancelled;
+    public static bool IsFinished(string status) => Finished.Contains(status);
 }
 
 public sealed class Run
@@ -46,7 +46,9 @@ public sealed class Run
     /// <summary>Set by a cancel request while the run trains; the host training it stops it within seconds.</summary>
     public DateTime? CancelRequestedAt { get; set; }
 
-    public string DisplayName => $"{Project}/{Number:D5}";
+    public string DisplayName => NameOf(Project, Number);
+
+    public static string NameOf(string project, int number) => $"{project}/{number:D5}";
 }
 
 /// <summary>

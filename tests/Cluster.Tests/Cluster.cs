@@ -7,6 +7,17 @@ using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Cluster.Tests;
 
+/// <summary>A cluster test's shared data folder (checkpoints), as worker hosts share one; removed afterwards.</summary>
+public abstract class ClusterTest(string name) : IDisposable
+{
+    protected string DataDir { get; } = Directory.CreateTempSubdirectory(name).FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+    }
+}
+
 /// <summary>What every cluster test sets up: a database on the throwaway server, worker processes, a web node.</summary>
 public static class Cluster
 {

@@ -10,20 +10,14 @@ using Microsoft.Extensions.Hosting;
 namespace Dashboard.Cluster.Tests;
 
 /// <summary>Two worker processes on one real PostgreSQL; one of them is killed while it trains.</summary>
-public sealed class HostFailureTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+public sealed class HostFailureTests(PostgresServer server) : ClusterTest("dashboard-cluster"), IClassFixture<PostgresServer>
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-cluster").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public async Task A_run_whose_host_is_killed_resumes_on_the_other_from_its_checkpoint_with_contiguous_steps()
     {
         var cs = await Cluster.NewDatabaseAsync(server, "cluster");
-        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2);
+        var workers = await Cluster.StartWorkersAsync(cs, DataDir, 2);
         using var first = workers[0];
         using var second = workers[1];
         string Logs() => Cluster.Logs(workers);
@@ -80,14 +74,8 @@ public sealed class HostFailureTests(PostgresServer server) : IClassFixture<Post
 }
 
 /// <summary>The attempt cap, and a cancel sent from the web node to the host training the run.</summary>
-public sealed class AttemptAndCancelTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+public sealed class AttemptAndCancelTests(PostgresServer server) : ClusterTest("dashboard-attempts"), IClassFixture<PostgresServer>
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-attempts").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
-    }
 
     private const string Long = """
         { "name": "long", "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
@@ -98,7 +86,7 @@ public sealed class AttemptAndCancelTests(PostgresServer server) : IClassFixture
     public async Task A_run_is_failed_once_its_attempts_are_used_up_and_a_cancel_reaches_the_host_training_it()
     {
         var cs = await Cluster.NewDatabaseAsync(server, "attempts");
-        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2, new Dictionary<string, string> { ["Worker__MaxAttempts"] = "1" });
+        var workers = await Cluster.StartWorkersAsync(cs, DataDir, 2, new Dictionary<string, string> { ["Worker__MaxAttempts"] = "1" });
         using var first = workers[0];
         using var second = workers[1];
         using var web = Cluster.WebNode(cs);
@@ -138,20 +126,14 @@ public sealed class AttemptAndCancelTests(PostgresServer server) : IClassFixture
     }
 }
 
-public sealed class DatabaseRestartTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+public sealed class DatabaseRestartTests(PostgresServer server) : ClusterTest("dashboard-restart"), IClassFixture<PostgresServer>
 {
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-restart").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public async Task Training_goes_on_through_a_database_restart_and_loses_no_point()
     {
         var cs = await Cluster.NewDatabaseAsync(server, "restart");
-        using var worker = (await Cluster.StartWorkersAsync(cs, _dataDir, 1))[0];
+        using var worker = (await Cluster.StartWorkersAsync(cs, DataDir, 1))[0];
 
         using var web = Cluster.WebNode(cs);
         var spec = SpecJson.Parse("""

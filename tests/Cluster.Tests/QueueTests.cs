@@ -8,15 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Cluster.Tests;
 
 /// <summary>Many short runs queued at once over two worker processes, and one urgent run queued behind them.</summary>
-public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresServer>, IDisposable
+public sealed class QueueTests(PostgresServer server) : ClusterTest("dashboard-queue"), IClassFixture<PostgresServer>
 {
     private const int Sweep = 200;
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-queue").FullName;
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
-    }
 
     private static string Short(string name, int priority) => $$"""
         { "name": "{{name}}", "priority": {{priority}},
@@ -28,7 +22,7 @@ public sealed class QueueTests(PostgresServer server) : IClassFixture<PostgresSe
     public async Task Queued_runs_spread_over_the_hosts_each_trained_once_and_an_urgent_one_jumps_the_queue()
     {
         var cs = await Cluster.NewDatabaseAsync(server, "queue");
-        var workers = await Cluster.StartWorkersAsync(cs, _dataDir, 2);
+        var workers = await Cluster.StartWorkersAsync(cs, DataDir, 2);
         using var first = workers[0];
         using var second = workers[1];
         string Logs() => Cluster.Logs(workers);

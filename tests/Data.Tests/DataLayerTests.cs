@@ -9,14 +9,9 @@ public abstract class DataLayerTests
 {
     protected abstract Task<StorageOptions> NewDatabaseAsync();
 
-    protected static DashboardDb Open(StorageOptions storage)
-    {
-        var b = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(b, storage);
-        return new DashboardDb(b.Options);
-    }
+    internal static DashboardDb Open(StorageOptions storage) => DataServices.Open(storage);
 
-    protected static async Task<long> AddRunAsync(StorageOptions storage, string project = "hps", int number = 1)
+    internal static async Task<long> AddRunAsync(StorageOptions storage, string project = "hps", int number = 1)
     {
         await using var db = Open(storage);
         var e = new Experiment { Name = project, Spec = "{}", CreatedAt = DateTime.UtcNow };

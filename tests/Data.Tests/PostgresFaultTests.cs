@@ -13,14 +13,7 @@ public sealed class PostgresFaultTests(PostgresServer server) : IClassFixture<Po
         await server.CreateDatabaseAsync(name);
         var storage = new StorageOptions { ConnectionString = server.ConnectionString(name) };
         await DatabaseSetup.MigrateAsync(storage);
-        var b = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(b, storage);
-        await using var db = new DashboardDb(b.Options);
-        var e = new Experiment { Name = "hps", Spec = "{}", CreatedAt = DateTime.UtcNow };
-        e.Runs.Add(new Run { Project = "hps", Number = 1, Spec = "{}", CreatedAt = DateTime.UtcNow, MaxEpochs = 3 });
-        db.Experiments.Add(e);
-        await db.SaveChangesAsync();
-        return (storage, e.Runs[0].Id);
+        return (storage, await DataLayerTests.AddRunAsync(storage));
     }
 
     [Fact]
@@ -44,9 +37,7 @@ public sealed class PostgresFaultTests(PostgresServer server) : IClassFixture<Po
         await flushed.WaitAsync(TimeSpan.FromSeconds(60));
         await writer.StopAsync(CancellationToken.None);
 
-        var b = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(b, storage);
-        await using var db = new DashboardDb(b.Options);
+        await using var db = DataLayerTests.Open(storage);
         var steps = await db.MetricPoints.Where(p => p.RunId == id).OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
         Assert.Equal(Enumerable.Range(1, 3000).Select(i => (long)i), steps);
         Assert.Equal(3000, (await db.MetricSummaries.SingleAsync(s => s.RunId == id)).LastStep);

@@ -17,32 +17,16 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
           "batch_size": 30, "max_epochs": 4 }
         """;
 
-    private Task<HttpResponseMessage> Post(string json) =>
-        _client.PostAsync("/api/experiments", new StringContent(json, Encoding.UTF8, "application/json"));
-
-    private async Task<JsonElement> WaitFinished(long runId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var run = await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
-            var status = run.GetProperty("status").GetString();
-            if (status is "completed" or "failed" or "diverged" or "cancelled") return run;
-            Assert.True(DateTime.UtcNow < deadline, $"run {runId} still {status}");
-            await Task.Delay(200);
-        }
-    }
-
     [Fact]
     public async Task A_posted_spec_trains_to_completion_with_its_metrics_stored()
     {
-        var response = await Post(Hyperspheres);
+        var response = await _client.PostSpecAsync(Hyperspheres);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(body.GetProperty("experiment_id").GetInt64() > 0);
         var runId = body.GetProperty("run_ids")[0].GetInt64();
 
-        var run = await WaitFinished(runId);
+        var run = await _client.WaitFinishedAsync(runId);
         Assert.Equal("completed", run.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, run.GetProperty("error").ValueKind);
         Assert.StartsWith("hps/", run.GetProperty("name").GetString());
@@ -70,8 +54,8 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     [Fact]
     public async Task Runs_in_one_project_are_numbered_in_order()
     {
-        var a = (await (await Post(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
-        var b = (await (await Post(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        var a = (await (await _client.PostSpecAsync(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
+        var b = (await (await _client.PostSpecAsync(Hyperspheres.Replace("\"hps\"", "\"numbered\""))).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
         Assert.Equal("numbered/00001", (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{a}")).GetProperty("name").GetString());
         Assert.Equal("numbered/00002", (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{b}")).GetProperty("name").GetString());
     }
@@ -87,7 +71,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     public async Task A_bad_spec_is_a_400_naming_the_field_and_nothing_is_stored(string json, string field, string message)
     {
         var before = (await _client.GetFromJsonAsync<JsonElement[]>("/api/runs"))!.Length;
-        var response = await Post(json);
+        var response = await _client.PostSpecAsync(json);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -102,7 +86,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999/metrics?key=loss")).StatusCode);
-        var created = await (await Post(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
+        var created = await (await _client.PostSpecAsync(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
         var response = await _client.GetAsync($"/api/runs/{created.GetProperty("run_ids")[0].GetInt64()}/metrics");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("key", await response.Content.ReadAsStringAsync());
@@ -111,9 +95,9 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     [Fact]
     public async Task A_diverging_run_is_shown_as_diverged_at_its_step()
     {
-        var created = await (await Post(Hyperspheres.Replace("\"lr\": 0.1", "\"lr\": 1e7").Replace("\"max_epochs\": 4", "\"max_epochs\": 50")))
+        var created = await (await _client.PostSpecAsync(Hyperspheres.Replace("\"lr\": 0.1", "\"lr\": 1e7").Replace("\"max_epochs\": 4", "\"max_epochs\": 50")))
             .Content.ReadFromJsonAsync<JsonElement>();
-        var run = await WaitFinished(created.GetProperty("run_ids")[0].GetInt64());
+        var run = await _client.WaitFinishedAsync(created.GetProperty("run_ids")[0].GetInt64());
         Assert.Equal("diverged", run.GetProperty("status").GetString());
         var step = run.GetProperty("diverged_at_step").GetInt64();
         Assert.Contains($"step {step}", run.GetProperty("error").GetString());
@@ -123,7 +107,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     [Fact]
     public async Task A_run_with_schedules_distance_term_and_checkpoints_logs_them_and_shows_its_model()
     {
-        var response = await Post("""
+        var response = await _client.PostSpecAsync("""
             { "name": "dist",
               "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3, "noise": 0.4 },
               "model": { "name": "mlp", "layer_size": [24, 12], "batch_norm": true },
@@ -136,7 +120,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
             """);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
-        Assert.Equal("completed", (await WaitFinished(runId)).GetProperty("status").GetString());
+        Assert.Equal("completed", (await _client.WaitFinishedAsync(runId)).GetProperty("status").GetString());
 
         async Task<double[]> Values(string key) =>
             [.. (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key={key}"))!.Select(p => p.GetProperty("value").GetDouble())];
@@ -161,14 +145,14 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
 
         // Another run keeps away from this run's minimum, named the way researchers name runs.
         var name = (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}")).GetProperty("name").GetString();
-        var follow = await Post($$"""
+        var follow = await _client.PostSpecAsync($$"""
             { "name": "dist", "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3, "noise": 0.4 },
               "model": { "name": "mlp", "layer_size": [24, 12], "batch_norm": true },
               "loss_func": { "name": "softmax_loss", "distance": true, "factor": 0.1, "minima_from": ["{{name}}"] },
               "batch_size": 30, "max_epochs": 2, "seed": 3 }
             """);
         var followId = (await follow.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
-        Assert.Equal("completed", (await WaitFinished(followId)).GetProperty("status").GetString());
+        Assert.Equal("completed", (await _client.WaitFinishedAsync(followId)).GetProperty("status").GetString());
         var distances = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{followId}/metrics?key=distance"))!;
         Assert.Equal(2, distances.Length);
         Assert.All(distances, d => Assert.True(d.GetProperty("value").GetDouble() > 0));
@@ -177,7 +161,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     [Fact]
     public async Task The_pages_render()
     {
-        var created = await (await Post(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
+        var created = await (await _client.PostSpecAsync(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
         var id = created.GetProperty("run_ids")[0].GetInt64();
         var list = await _client.GetStringAsync("/");
         Assert.Contains($"href=\"runs/{id}\"", list);
@@ -218,13 +202,13 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     [Fact]
     public async Task Metrics_downsampled_for_a_chart_keep_the_lowest_highest_and_last_points()
     {
-        var response = await Post("""
+        var response = await _client.PostSpecAsync("""
             { "name": "long", "dataset": { "name": "hyperspheres", "n": 3000, "p": 8, "d": 2, "classes": 2 },
               "model": { "name": "mlp", "layer_size": [16] }, "optimizer": { "name": "sgd", "lr": 0.2 },
               "batch_size": 4, "max_epochs": 3 }
             """);
         var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
-        await WaitFinished(runId);
+        await _client.WaitFinishedAsync(runId);
         var full = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss"))!;
         Assert.Equal(3 * 600, full.Length);
         var chart = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss&points=200"))!;

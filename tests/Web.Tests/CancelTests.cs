@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 
 namespace Dashboard.Web.Tests;
@@ -17,27 +16,6 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
           "model": { "name": "mlp", "layer_size": [32] }, "batch_size": 16, "max_epochs": 500 }
         """;
 
-    private async Task<long> LaunchAsync(string json)
-    {
-        var response = await _client.PostAsync("/api/experiments", new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
-    }
-
-    private async Task<JsonElement> RunAsync(long id) => await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
-
-    private async Task<JsonElement> WaitForAsync(long id, Func<JsonElement, bool> done, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var run = await RunAsync(id);
-            if (done(run)) return run;
-            Assert.True(DateTime.UtcNow < deadline, $"run {id} not {what} after {seconds} s: {run.GetProperty("status")}");
-            await Task.Delay(100);
-        }
-    }
-
     private async Task<int> LossPointsAsync(long id) =>
         (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key=loss"))!.Length;
 
@@ -47,10 +25,10 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
     public async Task A_running_run_stops_within_seconds_and_a_queued_one_never_starts()
     {
         // Two slots: the first two train, the third waits in the queue.
-        long a = await LaunchAsync(Long), b = await LaunchAsync(Long);
-        await WaitForAsync(a, r => r.GetProperty("status").GetString() == "running", "running");
-        await WaitForAsync(b, r => r.GetProperty("status").GetString() == "running", "running");
-        long c = await LaunchAsync(Long);
+        long a = await _client.LaunchAsync(Long), b = await _client.LaunchAsync(Long);
+        await _client.WaitForAsync(a, r => r.GetProperty("status").GetString() == "running", "running");
+        await _client.WaitForAsync(b, r => r.GetProperty("status").GetString() == "running", "running");
+        long c = await _client.LaunchAsync(Long);
 
         var queued = await CancelAsync(c);
         Assert.Equal(HttpStatusCode.OK, queued.StatusCode);
@@ -59,13 +37,13 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
         var trained = DateTime.UtcNow.AddSeconds(60);
         while (await LossPointsAsync(a) < 20)
         {
-            Assert.True(DateTime.UtcNow < trained, $"run {a} logged no 20 steps in 60 s: {(await RunAsync(a)).GetProperty("status")}");
+            Assert.True(DateTime.UtcNow < trained, $"run {a} logged no 20 steps in 60 s: {(await _client.RunAsync(a)).GetProperty("status")}");
             await Task.Delay(100);
         }
         var asked = DateTime.UtcNow;
         var running = await CancelAsync(a);
         Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);
-        var stopped = await WaitForAsync(a, r => r.GetProperty("status").GetString() == "cancelled", "cancelled", seconds: 10);
+        var stopped = await _client.WaitForAsync(a, r => r.GetProperty("status").GetString() == "cancelled", "cancelled", seconds: 10);
         Assert.True(DateTime.UtcNow - asked < TimeSpan.FromSeconds(10));
         Assert.Equal("cancelled on request", stopped.GetProperty("error").GetString());
         int points = await LossPointsAsync(a);
@@ -73,10 +51,10 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
         Assert.Equal(points, await LossPointsAsync(a));   // nothing trains any more
 
         Assert.Equal(HttpStatusCode.Accepted, (await CancelAsync(b)).StatusCode);
-        await WaitForAsync(b, r => r.GetProperty("status").GetString() == "cancelled", "cancelled", seconds: 10);
+        await _client.WaitForAsync(b, r => r.GetProperty("status").GetString() == "cancelled", "cancelled", seconds: 10);
         // The queued run had a free slot by now, and still never started.
         await Task.Delay(2000);
-        var never = await RunAsync(c);
+        var never = await _client.RunAsync(c);
         Assert.Equal("cancelled", never.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, never.GetProperty("started_at").ValueKind);
         Assert.Equal(0, await LossPointsAsync(c));
@@ -85,15 +63,15 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
     [Fact]
     public async Task Cancelling_an_ended_run_is_a_409_and_an_unknown_one_a_404()
     {
-        long id = await LaunchAsync("""
+        long id = await _client.LaunchAsync("""
             { "name": "short", "dataset": { "name": "hyperspheres", "n": 300, "p": 8, "d": 2, "classes": 2 },
               "model": { "name": "mlp", "layer_size": [8] }, "batch_size": 50, "max_epochs": 2 }
             """);
-        await WaitForAsync(id, r => r.GetProperty("status").GetString() == "completed", "completed");
+        await _client.WaitForAsync(id, r => r.GetProperty("status").GetString() == "completed", "completed");
         var response = await CancelAsync(id);
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("has already ended: completed", await response.Content.ReadAsStringAsync());
-        Assert.Equal("completed", (await RunAsync(id)).GetProperty("status").GetString());
+        Assert.Equal("completed", (await _client.RunAsync(id)).GetProperty("status").GetString());
         var missing = await CancelAsync(999_999);
         Assert.True(missing.StatusCode == HttpStatusCode.NotFound, $"{missing.StatusCode}: {await missing.Content.ReadAsStringAsync()}");
     }
@@ -101,11 +79,11 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
     [Fact]
     public async Task A_run_asking_for_a_gpu_this_worker_lacks_fails_at_once_saying_so()
     {
-        long id = await LaunchAsync("""
+        long id = await _client.LaunchAsync("""
             { "name": "gpu", "device": "cuda:0", "dataset": { "name": "hyperspheres", "n": 300, "p": 8, "d": 2, "classes": 2 },
               "model": { "name": "mlp", "layer_size": [8] }, "max_epochs": 2 }
             """);
-        var run = await WaitForAsync(id, r => r.GetProperty("status").GetString() == "failed", "failed");
+        var run = await _client.WaitForAsync(id, r => r.GetProperty("status").GetString() == "failed", "failed");
         Assert.StartsWith("needs 1 GPU; this worker has cpu", run.GetProperty("error").GetString());
     }
 }

@@ -1,8 +1,6 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Dashboard.Data.Metrics;
 
@@ -120,7 +118,7 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOp
                 Interlocked.Exchange(ref _fullWarned, 0);
                 break;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && IsTransient(e))
+            catch (Exception e) when (!ct.IsCancellationRequested && DatabaseFaults.IsTransient(e))
             {
                 if (attempt == 1) log.LogWarning(e, "The database did not take {Count} metric points; holding them and trying again", batch.Count);
                 await Task.Delay(backoff, ct);
@@ -137,14 +135,4 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOp
             events.Publish(new RunEvent(runId, RunEventKind.MetricsWritten));
         batch.Clear();
     }
-
-    /// <summary>Failures that go away by themselves: the server restarting or unreachable, a busy SQLite file.</summary>
-    private static bool IsTransient(Exception e) => e switch
-    {
-        PostgresException pg => pg.IsTransient || pg.SqlState.StartsWith("08") || pg.SqlState.StartsWith("57P"),
-        NpgsqlException npg => npg.IsTransient || npg.InnerException is IOException or System.Net.Sockets.SocketException,
-        SqliteException sq => sq.SqliteErrorCode is 5 or 6,  // SQLITE_BUSY, SQLITE_LOCKED
-        IOException or System.Net.Sockets.SocketException or TimeoutException => true,
-        _ => false,
-    };
 }

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
@@ -24,7 +25,7 @@ public sealed class MetricSummaries : Migration
             t.ForeignKey("fk_metric_summaries_runs", x => x.run_id, "runs", "id", onDelete: ReferentialAction.Cascade);
         });
         m.Sql(Metrics.MetricSummarySql.RebuildAll);
-        if (m.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (m.IsNpgsql())
         {
             // PostgreSQL checks a foreign key with a query per inserted row, two thirds of the server's time in a
             // COPY of points (bench/RESULTS.md). The writer only has points of runs it trains, so the check goes; a
@@ -40,7 +41,7 @@ public sealed class MetricSummaries : Migration
 
     protected override void Down(MigrationBuilder m)
     {
-        if (m.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL")
+        if (m.IsNpgsql())
         {
             m.Sql("DROP TRIGGER runs_delete_points ON runs; DROP FUNCTION delete_run_points();");
             m.AddForeignKey("fk_metric_points_runs", "metric_points", "run_id", "runs", principalColumn: "id", onDelete: ReferentialAction.Cascade);

@@ -13,11 +13,9 @@ public static class HealthCommand
     public static async Task<int> RunAsync(IConfiguration config)
     {
         var storage = new StorageOptions().BindFrom(config);
-        var options = new DbContextOptionsBuilder<DashboardDb>();
-        DataServices.Configure(options, storage);
         try
         {
-            await using var db = new DashboardDb(options.Options);
+            await using var db = DataServices.Open(storage);
             var prefix = Environment.MachineName + ":";
             var latest = await db.WorkerHosts.AsNoTracking().Where(w => w.Name.StartsWith(prefix))
                 .OrderByDescending(w => w.HeartbeatAt).FirstOrDefaultAsync();
@@ -27,7 +25,7 @@ public static class HealthCommand
                 return 1;
             }
             var age = DateTime.UtcNow - latest.HeartbeatAt;
-            bool fresh = age < WorkerHeartbeat.Interval * 4;
+            bool fresh = age < WorkerHeartbeat.LostAfter;
             Console.WriteLine($"{(fresh ? "healthy" : "unhealthy")}: {latest.Name}, last heartbeat {age.TotalSeconds:F1} s ago, {latest.Busy} of {latest.Slots} slots busy");
             return fresh ? 0 : 1;
         }

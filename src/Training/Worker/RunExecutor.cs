@@ -234,7 +234,7 @@ public sealed class RunExecutor(
                 await write();
                 return;
             }
-            catch (Exception e) when (DateTime.UtcNow < giveUp && e is System.Data.Common.DbException or TimeoutException)
+            catch (Exception e) when (DateTime.UtcNow < giveUp && DatabaseFaults.IsTransient(e))
             {
                 if (attempt == 1) _log.LogWarning("Could not {What} ({Message}); trying again until the database is back", what, e.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)));

@@ -42,15 +42,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         var scheduler = await schedulers.GetScheduler(ct);
         foreach (var run in runs)
         {
-            var trigger = TriggerBuilder.Create()
-                .WithIdentity(TrainRunJob.TriggerFor(run.RunId))
-                .ForJob(TrainRunJob.Key)
-                .UsingJobData(TrainRunJob.RunIdKey, run.RunId)
-                .StartAt(FireTime(run))
-                // Quartz takes due triggers earliest fire time first. Ignoring misfires keeps a trigger that has
-                // waited in the queue at its own time, where the default would move it to "now" and mix the order.
-                .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
-                .Build();
+            var trigger = Trigger(TrainRunJob.TriggerFor(run.RunId), run.RunId, FireTime(run));
             // Keep: a run already queued is not queued twice.
             await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
         }
@@ -60,15 +52,20 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
     public async Task RetryLaterAsync(long runId, TimeSpan delay, CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity($"run-{runId}-retry-{Guid.NewGuid():N}", TrainRunJob.TriggerFor(runId).Group)
-            .ForJob(TrainRunJob.Key)
-            .UsingJobData(TrainRunJob.RunIdKey, runId)
-            .StartAt(DateTimeOffset.UtcNow + delay)
-            .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
-            .Build();
+        var key = new TriggerKey($"run-{runId}-retry-{Guid.NewGuid():N}", TrainRunJob.TriggerFor(runId).Group);
+        var trigger = Trigger(key, runId, DateTimeOffset.UtcNow + delay);
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
     }
+
+    private static ITrigger Trigger(TriggerKey key, long runId, DateTimeOffset at) => TriggerBuilder.Create()
+        .WithIdentity(key)
+        .ForJob(TrainRunJob.Key)
+        .UsingJobData(TrainRunJob.RunIdKey, runId)
+        .StartAt(at)
+        // Quartz takes due triggers earliest fire time first. Ignoring misfires keeps a trigger that has waited in
+        // the queue at its own time, where the default would move it to "now" and mix the order.
+        .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
+        .Build();
 
     /// <summary>
     /// The queue order as a fire time: a day earlier per priority point, then by when the run was queued. Always in

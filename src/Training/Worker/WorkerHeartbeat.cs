@@ -14,6 +14,8 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     ILogger<WorkerHeartbeat> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    /// <summary>Missing this many heartbeats in a row, a host is shown as lost (Workers page, health command).</summary>
+    public static readonly TimeSpan LostAfter = Interval * 4;
     /// <summary>A host silent this long (killed, or its machine gone) leaves the page.</summary>
     private static readonly TimeSpan Forget = TimeSpan.FromDays(1);
 

@@ -7,9 +7,6 @@ namespace Dashboard.Web.Api;
 /// <summary>GET /api/workers: every worker host with its devices, slots, heartbeat and the runs it trains now.</summary>
 public static class WorkersApi
 {
-    /// <summary>Missing this many heartbeats in a row, a host is shown as lost.</summary>
-    public static readonly TimeSpan LostAfter = WorkerHeartbeat.Interval * 4;
-
     public sealed record WorkerView(string Name, string Devices, int Slots, int Busy, DateTime StartedAt, DateTime HeartbeatAt,
         bool Alive, double SecondsSinceHeartbeat, IReadOnlyList<string> Runs);
 
@@ -21,8 +18,8 @@ public static class WorkersApi
             .Join(db.Runs, a => a.RunId, r => r.Id, (a, r) => new { a.Host, r.Project, r.Number, r.Status })
             .Where(x => x.Status == RunStatus.Running).ToListAsync(ct);
         return hosts.Select(h => new WorkerView(h.Name, h.Devices, h.Slots, h.Busy, h.StartedAt, h.HeartbeatAt,
-            now - h.HeartbeatAt < LostAfter, Math.Round((now - h.HeartbeatAt).TotalSeconds, 1),
-            training.Where(t => t.Host == h.Name).Select(t => $"{t.Project}/{t.Number:D5}").ToList())).ToList();
+            now - h.HeartbeatAt < WorkerHeartbeat.LostAfter, Math.Round((now - h.HeartbeatAt).TotalSeconds, 1),
+            training.Where(t => t.Host == h.Name).Select(t => Run.NameOf(t.Project, t.Number)).ToList())).ToList();
     }
 
     public static void MapWorkersApi(this IEndpointRouteBuilder app)
