@@ -12,6 +12,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<MetricSummary> MetricSummaries => Set<MetricSummary>();
     public DbSet<RunAttempt> RunAttempts => Set<RunAttempt>();
     public DbSet<WorkerHost> WorkerHosts => Set<WorkerHost>();
+    public DbSet<RunMessage> RunMessages => Set<RunMessage>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -26,6 +27,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Status).HasMaxLength(16);
             e.HasIndex(x => new { x.Project, x.Number }).IsUnique();
             e.HasIndex(x => x.Status);
+            e.Property(x => x.Tags).HasMaxLength(RunTags.MaxLength);
             e.Ignore(x => x.DisplayName);
         });
         b.Entity<MetricPoint>(e =>
@@ -40,6 +42,11 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Outcome).HasMaxLength(16);
             e.Property(x => x.Devices).HasMaxLength(256);
             e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RunMessage>(e =>
+        {
+            e.HasIndex(x => x.RunId);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<WorkerHost>(e =>

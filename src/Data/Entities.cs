@@ -7,6 +7,8 @@ public sealed class Experiment
     /// <summary>The project prefix; runs are numbered within it (hps/00001, hps/00002, ...).</summary>
     public required string Name { get; set; }
     public required string Spec { get; set; }
+    /// <summary>The sweep block it was launched with (JSON); null for a single run.</summary>
+    public string? Sweep { get; set; }
     public DateTime CreatedAt { get; set; }
     public List<Run> Runs { get; set; } = [];
 }
@@ -45,6 +47,11 @@ public sealed class Run
     public long? DivergedAtStep { get; set; }
     /// <summary>Set by a cancel request while the run trains; the host training it stops it within seconds.</summary>
     public DateTime? CancelRequestedAt { get; set; }
+    /// <summary>The values its sweep gave it, as a JSON object of dotted keys ({"optimizer.lr": 0.01}); {} for a single run.</summary>
+    public string Params { get; set; } = "{}";
+    /// <summary>Comma-separated, as the researcher typed them (see <see cref="RunTags"/>).</summary>
+    public string Tags { get; set; } = "";
+    public string Notes { get; set; } = "";
 
     public string DisplayName => NameOf(Project, Number);
 
@@ -71,6 +78,27 @@ public sealed class RunAttempt
     /// <summary>How it ended: a run status, or "lost" when its host stopped answering.</summary>
     public string? Outcome { get; set; }
     public string? Reason { get; set; }
+}
+
+/// <summary>A line the trainer wrote about a run (resumed from a checkpoint, stored a minimum, diverged).</summary>
+public sealed class RunMessage
+{
+    public long Id { get; set; }
+    public long RunId { get; set; }
+    public DateTime Time { get; set; }
+    public required string Text { get; set; }
+}
+
+/// <summary>Tags are kept as one comma-separated column: few per run, and filtered with a LIKE on both databases.</summary>
+public static class RunTags
+{
+    public const int MaxLength = 512;
+
+    public static string[] Parse(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    public static string Format(IEnumerable<string> tags) => string.Join(",", tags);
 }
 
 /// <summary>An append-only metric value; (run, key, step) is unique.</summary>

@@ -41,6 +41,11 @@ public static class TrainCommand
         {
             var json = File.ReadAllText(args[0]);
             spec = SpecJson.Parse(json);
+            if (spec.Sweep is not null)
+            {
+                Console.Error.WriteLine($"{args[0]}: sweep: train runs one spec; launch a sweep from the dashboard or POST it to /api/experiments");
+                return 2;
+            }
             // Overrides go through the same validation as the file.
             if (device is not null || dataDir is not null)
             {

@@ -44,6 +44,8 @@ public sealed record ExperimentSpec
     /// <summary>Queue order: a higher priority trains before everything queued with a lower one; FIFO within one.</summary>
     public int Priority { get; init; }
     public const int MaxPriority = 100;
+    /// <summary>Many runs from this one spec: a grid or random draws over dotted keys (<see cref="SweepSpec"/>).</summary>
+    public SweepSpec? Sweep { get; init; }
 }
 
 /// <summary>A spec section that may be written as a bare name ("mnist") meaning that name with its defaults.</summary>

@@ -10,19 +10,25 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
 {
     public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds);
 
-    public async Task<Launched> LaunchAsync(ExperimentSpec spec, CancellationToken ct = default)
+    /// <summary>Stores the spec's runs (one, or every run of its sweep) and queues them; a bad sweep throws <see cref="InvalidSpecException"/>.</summary>
+    public Task<Launched> LaunchAsync(ExperimentSpec spec, CancellationToken ct = default) => LaunchAsync(spec, Sweeps.Expand(spec), ct);
+
+    public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, CancellationToken ct = default)
     {
-        var specJson = SpecJson.Serialize(spec);
-        var runSpecs = new[] { spec }; // one run per experiment until sweeps expand a spec into many
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
-        var experiment = new Experiment { Name = spec.Name, Spec = specJson, CreatedAt = now };
+        var experiment = new Experiment
+        {
+            Name = spec.Name, Spec = SpecJson.Serialize(spec), CreatedAt = now,
+            Sweep = spec.Sweep is null ? null : System.Text.Json.JsonSerializer.Serialize(spec.Sweep, SpecJson.Options),
+        };
         var next = (await db.Runs.Where(r => r.Project == spec.Name).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;
-        foreach (var s in runSpecs)
+        foreach (var planned in runs)
             experiment.Runs.Add(new Run
             {
-                Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(s), CreatedAt = now, MaxEpochs = s.MaxEpochs,
+                Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(planned.Spec), CreatedAt = now,
+                MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(),
             });
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);

@@ -20,26 +20,39 @@ public sealed class RunSink(long runId, IDbContextFactory<DashboardDb> dbs, Metr
         }
     }
 
-    public void Message(string text) => log.LogInformation("Run {RunId}: {Message}", runId, text);
-
-    public void EpochEnded(int epoch, int maxEpochs)
+    public void Message(string text)
     {
-        // Progress for lists; written off the training thread, in order.
+        log.LogInformation("Run {RunId}: {Message}", runId, text);
+        var time = DateTime.UtcNow;
+        InBackground($"message '{text}'", async db =>
+        {
+            db.RunMessages.Add(new RunMessage { RunId = runId, Time = time, Text = text });
+            await db.SaveChangesAsync();
+        });
+    }
+
+    public void EpochEnded(int epoch, int maxEpochs) =>
+        InBackground($"epoch {epoch}", async db =>
+        {
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
+            events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+        });
+
+    /// <summary>Progress and messages for the pages, written off the training thread, in order.</summary>
+    private void InBackground(string what, Func<DashboardDb, Task> write) =>
         _progress = _progress.ContinueWith(async _ =>
         {
             try
             {
                 await using var db = await dbs.CreateDbContextAsync();
-                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
-                events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
+                await write(db);
             }
             catch (Exception e)
             {
-                // Only progress: the next epoch writes it again, and a database restart must not fail the run.
-                log.LogWarning("Run {RunId}: could not record epoch {Epoch} ({Message})", runId, epoch, e.Message);
+                // Only for display: a database restart must not fail the run (its points are buffered elsewhere).
+                log.LogWarning("Run {RunId}: could not record {What} ({Message})", runId, what, e.Message);
             }
         }).Unwrap();
-    }
 
     /// <summary>Waits until the writer has stored every point so far (through a database outage, if there is one).</summary>
     public void BeforeCheckpoint() => writer.FlushAsync().GetAwaiter().GetResult();
