@@ -34,8 +34,10 @@ public static class WebSetup
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapExperimentsApi();
+        app.MapExperimentApi();
         app.MapRunsApi();
         app.MapRunCancelApi();
+        app.MapCheckpointsApi();
         app.MapWorkersApi();
         app.MapDashboardHealth();
         app.MapRunLiveApi();

@@ -35,17 +35,52 @@ function createChart(el) {
   return { el, keys };
 }
 
+// A trace longer than this is replaced by the server's min/max downsampled series (every spike and the last point
+// kept), so that a long or fast run never makes the page redraw ever longer curves.
+const MaxTracePoints = 5000;
+const ChartPoints = 1500;
+
 function markDivergence(chart, step) {
   const shapes = [{ type: 'line', x0: step, x1: step, yref: 'paper', y0: 0, y1: 1, line: { color: '#c0392b', width: 2, dash: 'dot' } }];
   const annotations = [{ x: step, yref: 'paper', y: 1, text: `diverged at step ${step}`, showarrow: false, font: { color: '#c0392b' }, xanchor: 'left' }];
   Plotly.relayout(chart.el, { shapes, annotations });
 }
 
-export function watchRun(root) {
+async function downsampled(id, key) {
+  const response = await fetch(`api/runs/${id}/metrics?key=${encodeURIComponent(key)}&points=${ChartPoints}`);
+  if (!response.ok) return { x: [], y: [] };
+  const points = await response.json();
+  return { x: points.map(p => p.step), y: points.map(p => p.value) };
+}
+
+export async function watchRun(root) {
   const id = root.dataset.runId;
   const charts = [...root.querySelectorAll('.live-chart')].map(createChart);
   const keys = charts.flatMap(c => c.keys);
-  const source = new EventSource(`api/runs/${id}/live?keys=${encodeURIComponent(keys.join(','))}`);
+  const lastStep = {};
+
+  // History first, downsampled; then the live stream from after the last point drawn.
+  await Promise.all(charts.map(async chart => {
+    const series = await Promise.all(chart.keys.map(key => downsampled(id, key)));
+    chart.keys.forEach((key, i) => { lastStep[key] = series[i].x.length ? series[i].x[series[i].x.length - 1] : -1; });
+    if (series.some(s => s.x.length)) Plotly.restyle(chart.el, { x: series.map(s => s.x), y: series.map(s => s.y) });
+  }));
+  const after = keys.map(k => `${k}:${lastStep[k]}`).join(',');
+  const source = new EventSource(`api/runs/${id}/live?keys=${encodeURIComponent(keys.join(','))}&after=${encodeURIComponent(after)}`);
+
+  const refetching = new Set();
+  async function refetch(chart) {
+    if (refetching.has(chart)) return;
+    refetching.add(chart);
+    const series = await Promise.all(chart.keys.map(key => downsampled(id, key)));
+    chart.keys.forEach((key, i) => {
+      const x = series[i].x;
+      // Points drawn while this was fetched are in the next events' queue or in this series; the trace restarts here.
+      lastStep[key] = x.length ? x[x.length - 1] : -1;
+    });
+    Plotly.restyle(chart.el, { x: series.map(s => s.x), y: series.map(s => s.y) });
+    refetching.delete(chart);
+  }
 
   // Points are queued and drawn at most once per frame: Plotly redraws a whole chart on every extendTraces, so
   // drawing each small event as it comes would keep the page busy redrawing while a fast run streams.
@@ -56,10 +91,16 @@ export function watchRun(root) {
     for (const chart of charts) {
       const indices = [], xs = [], ys = [];
       chart.keys.forEach((key, i) => {
-        if (!queued[key]) return;
-        indices.push(i); xs.push(queued[key].x); ys.push(queued[key].y);
+        const q = queued[key];
+        if (!q) return;
+        // Drop what the trace already holds (a refetch may have brought these steps).
+        const keep = q.x.map((step, j) => j).filter(j => q.x[j] > lastStep[key]);
+        if (!keep.length) return;
+        indices.push(i); xs.push(keep.map(j => q.x[j])); ys.push(keep.map(j => q.y[j]));
+        lastStep[key] = q.x[keep[keep.length - 1]];
       });
       if (indices.length) Plotly.extendTraces(chart.el, { x: xs, y: ys }, indices);
+      if (chart.el.data.some(t => t.x.length > MaxTracePoints)) refetch(chart);
     }
     for (const key of Object.keys(queued)) delete queued[key];
   };
@@ -71,7 +112,6 @@ export function watchRun(root) {
     }
     if (!frame) frame = requestAnimationFrame(draw);
   });
-
   source.addEventListener('run', e => {
     const run = JSON.parse(e.data);
     root.querySelector('#run-status').replaceChildren(statusBadge(run.status));
@@ -84,7 +124,7 @@ export function watchRun(root) {
     diverged.hidden = run.status !== 'diverged';
     if (run.status === 'diverged') {
       diverged.querySelector('.step').textContent = run.diverged_at_step;
-      if (charts.length) markDivergence(charts[0], run.diverged_at_step);
+      for (const chart of charts) markDivergence(chart, run.diverged_at_step);
     }
     error.hidden = run.status === 'diverged' || !run.error;
     error.textContent = run.error || '';

@@ -8,7 +8,7 @@ namespace Dashboard.Training.Worker;
 /// <summary>Stores an experiment with its runs, numbered within the project, and queues one trigger per run.</summary>
 public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events)
 {
-    public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds);
+    public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds, IReadOnlyList<string> RunNames);
 
     /// <summary>Stores the spec's runs (one, or every run of its sweep) and queues them; a bad sweep throws <see cref="InvalidSpecException"/>.</summary>
     public Task<Launched> LaunchAsync(ExperimentSpec spec, CancellationToken ct = default) => LaunchAsync(spec, Sweeps.Expand(spec), ct);
@@ -37,7 +37,24 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         var ids = experiment.Runs.Select(r => r.Id).ToList();
         await QueueAsync(experiment.Runs.Select(r => new Queued(r.Id, now, spec.Priority)), ct);
         foreach (var id in ids) events.Publish(new RunEvent(id, RunEventKind.StatusChanged));
-        return new Launched(experiment.Id, ids);
+        return new Launched(experiment.Id, ids, experiment.Runs.Select(r => r.DisplayName).ToList());
+    }
+
+    /// <summary>New runs with the specs and sweep values of earlier ones, each numbered next in its project.</summary>
+    public async Task<IReadOnlyList<(long Id, string Name)>> RerunAsync(IReadOnlyList<long> runIds, CancellationToken ct = default)
+    {
+        List<Run> sources;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            sources = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id)).OrderBy(r => r.Id).ToListAsync(ct);
+        var runs = new List<(long, string)>();
+        foreach (var source in sources)
+        {
+            var spec = SpecJson.Parse(source.Spec);
+            var values = System.Text.Json.Nodes.JsonNode.Parse(source.Params)!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone());
+            var launched = await LaunchAsync(spec, [new PlannedRun(spec, values)], ct);
+            runs.Add((launched.RunIds[0], launched.RunNames[0]));
+        }
+        return runs;
     }
 
     /// <param name="Since">When it was first queued: order within one priority.</param>

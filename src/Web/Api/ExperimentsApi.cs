@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Dashboard.Data;
 using Dashboard.Training.Specs;
+using Microsoft.EntityFrameworkCore;
 using Dashboard.Training.Worker;
 
 namespace Dashboard.Web.Api;
@@ -31,6 +33,27 @@ public static class ExperimentsApi
                 assignments = plan.Runs.Take(200).Select(r => new JsonObject(r.Params.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())))),
             });
         }).Accepts<ExperimentSpec>("application/json");
+    }
+
+    /// <summary>GET /api/experiments/{id}: a sweep's progress, for its page and for scripts waiting on it.</summary>
+    public static void MapExperimentApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/experiments/{id:long}", async (long id, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var experiment = await db.Experiments.AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, ct);
+            if (experiment is null) return Results.NotFound();
+            var runs = await db.Runs.AsNoTracking().Where(r => r.ExperimentId == id).OrderBy(r => r.Id).Select(r => new { r.Id, r.Status }).ToListAsync(ct);
+            return Results.Ok(new
+            {
+                id, name = experiment.Name, created_at = experiment.CreatedAt,
+                sweep = experiment.Sweep is { } s ? JsonNode.Parse(s) : null,
+                runs = runs.Count,
+                done = runs.Count(r => RunStatus.IsFinished(r.Status)),
+                statuses = runs.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count()),
+                run_ids = runs.Select(r => r.Id),
+            });
+        });
     }
 
     private sealed record Plan(ExperimentSpec Spec, IReadOnlyList<PlannedRun> Runs);

@@ -17,20 +17,28 @@ public static class RunLiveApi
 
     public static void MapRunLiveApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/runs/{id:long}/live", (long id, string? keys, IDbContextFactory<DashboardDb> dbs, RunEvents events, CancellationToken ct) =>
+        // ?after=loss:1200,val_loss:1000 starts each key after the step the page already drew (from the downsampled
+        // series it loaded first), so a long run's history is not streamed point by point.
+        app.MapGet("/api/runs/{id:long}/live", (long id, string? keys, string? after, IDbContextFactory<DashboardDb> dbs, RunEvents events, CancellationToken ct) =>
         {
             var wanted = (keys ?? "loss,val_loss,train_accuracy,val_accuracy")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Take(32).ToArray();
-            return TypedResults.ServerSentEvents(Stream(id, wanted, dbs, events, ct));
+            var last = wanted.ToDictionary(k => k, _ => -1L);
+            foreach (var part in (after ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var colon = part.LastIndexOf(':');
+                if (colon > 0 && last.ContainsKey(part[..colon]) && long.TryParse(part[(colon + 1)..], out var step)) last[part[..colon]] = step;
+            }
+            return TypedResults.ServerSentEvents(Stream(id, last, dbs, events, ct));
         });
     }
 
-    private static async IAsyncEnumerable<SseItem<object>> Stream(long id, string[] keys, IDbContextFactory<DashboardDb> dbs,
+    private static async IAsyncEnumerable<SseItem<object>> Stream(long id, Dictionary<string, long> last, IDbContextFactory<DashboardDb> dbs,
         RunEvents events, [EnumeratorCancellation] CancellationToken ct)
     {
         using var wake = new SemaphoreSlim(0);
         using var subscription = events.Subscribe(e => { if (e.RunId == id && wake.CurrentCount == 0) wake.Release(); });
-        var last = keys.ToDictionary(k => k, _ => -1L);
+        var keys = last.Keys.ToArray();
         string? lastState = null;
         while (!ct.IsCancellationRequested)
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Data;
 using Dashboard.Data.Metrics;
 using Dashboard.Training.Worker;
+using Dashboard.Web.Components.Pages.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
@@ -10,18 +11,54 @@ public static class RunsApi
 {
     public static void MapRunsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/runs", async (IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        // The runs table's query (status, tag, q, experiment, ids, filter, sort, order, limit, offset); the number of
+        // matching runs, beyond this page, is in X-Total-Count.
+        app.MapGet("/api/runs", async (HttpRequest request, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
+            var errors = new Dictionary<string, string[]>();
+            var query = RunQuery.Parse(request.Query, errors);
+            if (errors.Count > 0) return Results.ValidationProblem(errors);
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var runs = await db.Runs.OrderByDescending(r => r.Id).Take(500).ToListAsync(ct);
-            return Results.Ok(runs.Select(ToJson));
+            var result = await query.RunAsync(db, errors, ct);
+            if (errors.Count > 0) return Results.ValidationProblem(errors);
+            var ids = result.Rows.Select(r => r.Id).ToList();
+            var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+            var metrics = await MetricsOf(db, ids, ct);
+            request.HttpContext.Response.Headers["X-Total-Count"] = result.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Ok(result.Rows.Select(row => ToJson(runs[row.Id], metrics.GetValueOrDefault(row.Id))));
         });
 
         app.MapGet("/api/runs/{id:long}", async (long id, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var run = await db.Runs.FindAsync([id], ct);
-            return run is null ? Results.NotFound() : Results.Ok(ToJson(run));
+            return run is null ? Results.NotFound() : Results.Ok(ToJson(run, (await MetricsOf(db, [id], ct)).GetValueOrDefault(id)));
+        });
+
+        // Tags and notes, the researcher's own; everything else of a run is the system's.
+        app.MapMethods("/api/runs/{id:long}", ["PATCH"], async (long id, RunEdit edit, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            var errors = new Dictionary<string, string[]>();
+            var tags = edit.Tags?.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            if (tags?.FirstOrDefault(t => t.Length > 40 || t.Contains(',')) is { } bad) errors["tags"] = [$"'{bad}': a tag is 1 to 40 characters, without commas"];
+            else if (tags is not null && RunTags.Format(tags).Length > RunTags.MaxLength) errors["tags"] = [$"at most {RunTags.MaxLength} characters of tags"];
+            if (edit.Notes is { Length: > RunEdit.MaxNotes }) errors["notes"] = [$"at most {RunEdit.MaxNotes:N0} characters"];
+            if (errors.Count > 0) return Results.ValidationProblem(errors);
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var run = await db.Runs.FindAsync([id], ct);
+            if (run is null) return Results.NotFound();
+            if (tags is not null) run.Tags = RunTags.Format(tags);
+            if (edit.Notes is not null) run.Notes = edit.Notes;
+            await db.SaveChangesAsync(ct);
+            return Results.Ok(ToJson(run, (await MetricsOf(db, [id], ct)).GetValueOrDefault(id)));
+        });
+
+        app.MapPost("/api/runs/{id:long}/rerun", async (long id, RunLauncher launcher, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
+            var (runId, name) = (await launcher.RerunAsync([id], ct))[0];
+            return Results.Created($"/api/runs/{runId}", new { run_id = runId, name });
         });
 
         // Full resolution by default (exports); ?points=N returns at most N, min/max downsampled for charts.
@@ -60,7 +97,21 @@ public static class RunsApi
         });
     }
 
-    private static object ToJson(Run r) => new
+    public sealed record RunEdit(string[]? Tags, string? Notes)
+    {
+        public const int MaxNotes = 20_000;
+    }
+
+    /// <summary>Latest, lowest and highest value of each metric of these runs, from the summary rows.</summary>
+    private static async Task<Dictionary<long, Dictionary<string, object>>> MetricsOf(DashboardDb db, List<long> ids, CancellationToken ct) =>
+        (await db.MetricSummaries.AsNoTracking().Where(s => ids.Contains(s.RunId)).ToListAsync(ct))
+            .GroupBy(s => s.RunId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key,
+                s => (object)new { last = s.LastValue, min = s.MinValue, max = s.MaxValue, step = s.LastStep }));
+
+    private static object ToJson(Run r) => ToJson(r, null);
+
+    private static object ToJson(Run r, Dictionary<string, object>? metrics) => new
     {
         id = r.Id,
         name = r.DisplayName,
@@ -75,5 +126,9 @@ public static class RunsApi
         max_epochs = r.MaxEpochs,
         diverged_at_step = r.DivergedAtStep,
         cancel_requested_at = r.CancelRequestedAt,
+        @params = JsonNode.Parse(r.Params),
+        tags = RunTags.Parse(r.Tags),
+        notes = r.Notes,
+        metrics = metrics ?? [],
     };
 }

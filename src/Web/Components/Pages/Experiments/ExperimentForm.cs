@@ -1,66 +1,248 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dashboard.Training.Specs;
 
 namespace Dashboard.Web.Components.Pages.Experiments;
 
-/// <summary>What the new-experiment form edits; turned into a spec and checked by the same validator as the API.</summary>
+/// <summary>
+/// What the new-experiment form edits, as the text the researcher typed: a value per dotted key, the MLP's layers,
+/// the sweep's rows, or a whole spec as JSON. Turned into spec JSON and checked by the same parser and validator as
+/// the API, so a bad value is reported against the same dotted key, which is also its input's name.
+/// </summary>
 public sealed class ExperimentForm
 {
-    public string Name { get; set; } = "hps";
-    public string Dataset { get; set; } = "hyperspheres";
-    public string Model { get; set; } = "mlp";
-    /// <summary>A whole spec pasted as JSON (the notebooks' config dicts load as they are); when given, it replaces the fields.</summary>
-    public string? SpecJson { get; set; }
-    public int N { get; set; } = 2000;
-    public int P { get; set; } = 128;
-    public int D { get; set; } = 5;
-    public int Classes { get; set; } = 4;
-    public double Noise { get; set; } = 0.1;
-    public double ValFraction { get; set; } = 0.2;
-    public string LayerSizes { get; set; } = "64, 32";
-    public string Activation { get; set; } = "relu";
-    public string Optimizer { get; set; } = "sgd";
-    public double Lr { get; set; } = 0.05;
-    public int BatchSize { get; set; } = 50;
-    public int MaxEpochs { get; set; } = 20;
-    public long Seed { get; set; }
+    public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
+    public List<Layer> Layers { get; } = [];
+    public string SweepMethod { get; set; } = "";
+    public string SweepCount { get; set; } = "";
+    public List<SweepRow> SweepRows { get; } = [];
+    /// <summary>A whole spec pasted or uploaded as JSON (the notebooks' config dicts load as they are); launched as it is.</summary>
+    public string SpecJson { get; set; } = "";
 
-    /// <summary>The spec, or null with the reasons added to <paramref name="errors"/>.</summary>
-    public ExperimentSpec? ToSpec(SpecErrors errors)
+    public sealed record Layer(string Size, string Act);
+
+    /// <summary>One swept key: a list of values ("0.01, 0.1", "[64,32], [128,64]"), or a range.</summary>
+    public sealed record SweepRow(string Key, string Values = "", string Min = "", string Max = "", string Distribution = "", string Num = "");
+
+    /// <summary>Sweep rows always offered empty below the filled ones.</summary>
+    public const int SpareSweepRows = 3;
+
+    public string Value(string key) => Values.GetValueOrDefault(key) ?? "";
+
+    /// <summary>A small study that trains in seconds on the CPU: 4 classes of hyperspheres, a two-layer MLP.</summary>
+    public static ExperimentForm Defaults() => FromSpec(Training.Specs.SpecJson.Serialize(new ExperimentSpec
     {
-        if (!string.IsNullOrWhiteSpace(SpecJson))
+        Name = "hps",
+        Dataset = new DatasetSpec { Classes = 4 },
+        Model = new ModelSpec { LayerSize = [64, 32], ActFuncs = ["relu", "relu"] },
+        Optimizer = new OptimizerSpec { Lr = 0.05 },
+        BatchSize = 50,
+    }));
+
+    /// <summary>The form filled in from a spec (clone and edit), its sweep included.</summary>
+    public static ExperimentForm FromSpec(string json)
+    {
+        var form = new ExperimentForm();
+        // Parsed first: a bad spec is reported per field. Sections written as bare names ("dataset": "mnist") are
+        // that name with its defaults.
+        var spec = Training.Specs.SpecJson.Parse(json) with { Sweep = null };
+        var node = JsonNode.Parse(json, documentOptions: new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        var full = JsonNode.Parse(Training.Specs.SpecJson.Serialize(spec))!.AsObject();
+        foreach (var (key, value) in SpecPaths.Flatten(full)) form.Values[key] = value.StartsWith('[') ? ListText(value) : value;
+        var model = spec.Model!;
+        for (int i = 0; i < model.LayerSize.Length; i++)
+            form.Layers.Add(new Layer(model.LayerSize[i].ToString(CultureInfo.InvariantCulture), model.ActFuncs.Length > i ? model.ActFuncs[i] : "relu"));
+        if (node["sweep"] is JsonObject sweep)
         {
-            try
+            form.SweepMethod = sweep["method"]?.GetValue<string>() ?? "grid";
+            form.SweepCount = sweep["count"]?.ToJsonString() ?? "";
+            foreach (var (key, p) in sweep["parameters"] as JsonObject ?? [])
+                form.SweepRows.Add(p switch
+                {
+                    JsonArray list => new SweepRow(key, string.Join(", ", list.Select(v => v?.ToJsonString()))),
+                    JsonObject { } o when o["values"] is JsonArray list => new SweepRow(key, string.Join(", ", list.Select(v => v?.ToJsonString()))),
+                    JsonObject o => new SweepRow(key, "", o["min"]?.ToJsonString() ?? "", o["max"]?.ToJsonString() ?? "",
+                        o["distribution"]?.GetValue<string>() ?? "", o["num"]?.ToJsonString() ?? ""),
+                    _ => new SweepRow(key, p?.ToJsonString() ?? ""),
+                });
+        }
+        return form;
+    }
+
+    private static string ListText(string jsonList) => string.Join(", ", JsonNode.Parse(jsonList)!.AsArray().Select(SpecPaths.Display));
+
+    public static ExperimentForm FromPost(IFormCollection post)
+    {
+        var form = new ExperimentForm();
+        foreach (var f in SpecFields.All) form.Values[f.Key] = post[f.Key].FirstOrDefault() ?? "";
+        var sizes = post[SpecFields.LayerSize];
+        var acts = post[SpecFields.ActFuncs];
+        for (int i = 0; i < sizes.Count; i++)
+            if (!string.IsNullOrWhiteSpace(sizes[i])) form.Layers.Add(new Layer(sizes[i]!.Trim(), i < acts.Count ? acts[i] ?? "relu" : "relu"));
+        form.SweepMethod = post["sweep.method"].FirstOrDefault() ?? "";
+        form.SweepCount = post["sweep.count"].FirstOrDefault() ?? "";
+        var keys = post["sweep.key"];
+        string At(string name, int i) => post[name].Count > i ? post[name][i] ?? "" : "";
+        for (int i = 0; i < keys.Count; i++)
+            if (!string.IsNullOrWhiteSpace(keys[i]))
+                form.SweepRows.Add(new SweepRow(keys[i]!.Trim(), At("sweep.values", i).Trim(), At("sweep.min", i).Trim(), At("sweep.max", i).Trim(),
+                    At("sweep.distribution", i), At("sweep.num", i).Trim()));
+        form.SpecJson = post["spec_json"].FirstOrDefault() ?? "";
+        return form;
+    }
+
+    /// <summary>The spec and its runs, or null with every problem in <paramref name="errors"/> under the field it belongs to.</summary>
+    public (ExperimentSpec Spec, IReadOnlyList<PlannedRun> Runs)? ToRuns(SpecErrors errors)
+    {
+        if (!string.IsNullOrWhiteSpace(SpecJson)) return Plan(SpecJson, errors, prefix: "spec_json");
+        var json = ToJson(errors);
+        return errors.Any ? null : Plan(json.ToJsonString(), errors, prefix: null);
+    }
+
+    private static (ExperimentSpec, IReadOnlyList<PlannedRun>)? Plan(string json, SpecErrors errors, string? prefix)
+    {
+        try
+        {
+            var spec = Training.Specs.SpecJson.Parse(json);
+            return (spec, Sweeps.Expand(spec));
+        }
+        catch (InvalidSpecException e)
+        {
+            foreach (var (field, messages) in e.Errors.ToDictionary())
+                foreach (var m in messages)
+                    if (prefix is null) errors.Add(field, m);
+                    else errors.Add(prefix, $"{field}: {m}");
+            return null;
+        }
+    }
+
+    /// <summary>The fields as spec JSON; text that is no number where one is wanted is reported here.</summary>
+    public JsonObject ToJson(SpecErrors errors)
+    {
+        var root = new JsonObject();
+        foreach (var f in SpecFields.All.Where(f => f.AppliesTo(Values)))
+        {
+            var text = Value(f.Key).Trim();
+            if (text.Length == 0 && f.Kind is not FieldKind.Bool)
             {
-                return Training.Specs.SpecJson.Parse(SpecJson);
+                if (!f.Optional) errors.Add(f.Key, "required");
+                continue;
             }
-            catch (InvalidSpecException e)
+            if (Convert(f.Kind, text, out var error) is var (ok, node) && ok) Set(root, f.Key, node);
+            else errors.Add(f.Key, error!);
+        }
+        if (Value("model.name") == "mlp")
+        {
+            var sizes = new JsonArray();
+            foreach (var l in Layers)
+                if (long.TryParse(l.Size, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) sizes.Add(n);
+                else errors.Add(SpecFields.LayerSize, $"'{l.Size}' is not a whole number");
+            Set(root, SpecFields.LayerSize, sizes);
+            Set(root, SpecFields.ActFuncs, new JsonArray([.. Layers.Select(l => (JsonNode)l.Act)]));
+        }
+        if (SweepMethod.Length > 0) root["sweep"] = SweepJson(errors);
+        return root;
+    }
+
+    private JsonObject SweepJson(SpecErrors errors)
+    {
+        var sweep = new JsonObject { ["method"] = SweepMethod };
+        if (SweepCount.Trim().Length > 0)
+        {
+            if (int.TryParse(SweepCount, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) sweep["count"] = n;
+            else errors.Add("sweep.count", "must be a whole number");
+        }
+        var parameters = new JsonObject();
+        foreach (var row in SweepRows)
+        {
+            var field = $"sweep.parameters.{row.Key}";
+            if (parameters.ContainsKey(row.Key)) { errors.Add(field, "this key is swept twice"); continue; }
+            if (row.Values.Length > 0)
             {
-                foreach (var (field, messages) in e.Errors.ToDictionary())
-                    foreach (var m in messages) errors.Add("spec_json", $"{field}: {m}");
-                return null;
+                parameters[row.Key] = new JsonArray([.. SplitTopLevel(row.Values).Select(ValueOf)]);
+                continue;
+            }
+            if (row.Min.Length == 0 || row.Max.Length == 0) { errors.Add(field, "give values (comma-separated) or a range (min and max)"); continue; }
+            var range = new JsonObject();
+            foreach (var (name, text) in new[] { ("min", row.Min), ("max", row.Max), ("num", row.Num) })
+            {
+                if (text.Length == 0) continue;
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) range[name] = ValueOf(text);
+                else errors.Add(field, $"{name} must be a number");
+            }
+            if (row.Distribution.Length > 0) range["distribution"] = row.Distribution;
+            parameters[row.Key] = range;
+        }
+        sweep["parameters"] = parameters;
+        return sweep;
+    }
+
+    /// <summary>"0.01, [64, 32], relu" → three values: commas inside brackets or quotes do not split.</summary>
+    public static IEnumerable<string> SplitTopLevel(string text)
+    {
+        int depth = 0, start = 0;
+        bool quoted = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '"') quoted = !quoted;
+            else if (!quoted && c is '[' or '{') depth++;
+            else if (!quoted && c is ']' or '}') depth--;
+            else if (!quoted && depth == 0 && c == ',')
+            {
+                if (text[start..i].Trim() is { Length: > 0 } part) yield return part;
+                start = i + 1;
             }
         }
-        var sizes = new List<int>();
-        foreach (var part in LayerSizes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (text[start..].Trim() is { Length: > 0 } last) yield return last;
+    }
+
+    /// <summary>A value as typed: JSON where it is JSON (numbers, lists, true), a number as people type them (.5), else a string (relu).</summary>
+    private static JsonNode? ValueOf(string text)
+    {
+        try { return JsonNode.Parse(text); }
+        catch (JsonException) { }
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? JsonValue.Create(d) : JsonValue.Create(text);
+    }
+
+    private static (bool, JsonNode?) Convert(FieldKind kind, string text, out string? error)
+    {
+        error = null;
+        switch (kind)
         {
-            if (int.TryParse(part, out var size)) sizes.Add(size);
-            else errors.Add("model.layer_size", $"'{part}' is not a whole number");
+            case FieldKind.Int:
+                if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return (true, i);
+                error = "must be a whole number";
+                return (false, null);
+            case FieldKind.Number:
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return (true, d);
+                error = "must be a number";
+                return (false, null);
+            case FieldKind.Bool:
+                return (true, text is "true" or "on");
+            case FieldKind.OptionalBool:
+                return (true, text == "true");
+            case FieldKind.IntList:
+                var list = new JsonArray();
+                foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) list.Add(n);
+                    else { error = $"'{part}' is not a whole number"; return (false, null); }
+                }
+                return (true, list);
+            case FieldKind.TextList:
+                return (true, new JsonArray([.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => (JsonNode)s)]));
+            default:
+                return (true, text);
         }
-        var spec = new ExperimentSpec
-        {
-            Name = Name.Trim(),
-            Dataset = Dataset == "hyperspheres"
-                ? new DatasetSpec { Name = "hyperspheres", N = N, P = P, D = D, Classes = Classes, Noise = Noise, ValFraction = ValFraction }
-                : new DatasetSpec { Name = Dataset },
-            Model = Model == "mlp"
-                ? new ModelSpec { Name = "mlp", LayerSize = [.. sizes], ActFuncs = [.. sizes.Select(_ => Activation)] }
-                : new ModelSpec { Name = Model },
-            Optimizer = new OptimizerSpec { Name = Optimizer, Lr = Lr },
-            BatchSize = BatchSize,
-            MaxEpochs = MaxEpochs,
-            Seed = Seed,
-        };
-        SpecValidator.Validate(spec, errors);
-        return errors.Any ? null : spec;
+    }
+
+    private static void Set(JsonObject root, string key, JsonNode? value)
+    {
+        var parts = key.Split('.');
+        var obj = root;
+        foreach (var p in parts[..^1]) obj = (obj[p] ??= new JsonObject()).AsObject();
+        obj[parts[^1]] = value;
     }
 }
