@@ -40,25 +40,31 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
         page.PageError += (_, e) => consoleErrors.Add(e);
 
         await page.GotoAsync(_app.BaseUrl + "/experiments/new");
-        await page.FillAsync("#name", "browser");
-        await page.FillAsync("#n", "24000");
-        await page.FillAsync("#p", "256");
-        await page.FillAsync("#d", "8");
-        await page.FillAsync("#classes", "4");
-        await page.FillAsync("#layer_size", "256, 256");
-        await page.SelectOptionAsync("#activation", "tanh");
-        await page.FillAsync("#lr", "-0.05");
-        await page.FillAsync("#batch_size", "32");
-        await page.FillAsync("#max_epochs", "6");
+        await page.FillAsync("#f-name", "browser");
+        await page.FillAsync("#f-dataset-n", "24000");
+        await page.FillAsync("#f-dataset-p", "256");
+        await page.FillAsync("#f-dataset-d", "8");
+        await page.FillAsync("#f-dataset-classes", "4");
+        // The MLP's layers are rows: two of 256 units, tanh.
+        var layers = page.Locator("#layers .layer-row");
+        for (int i = 0; i < 2; i++)
+        {
+            await layers.Nth(i).Locator(".layer-size").FillAsync("256");
+            await layers.Nth(i).Locator(".layer-act").SelectOptionAsync("tanh");
+        }
+        await page.FillAsync("#f-optimizer-lr", "-0.05");
+        await page.FillAsync("#f-batch_size", "32");
+        await page.FillAsync("#f-max_epochs", "6");
 
         // A bad value is answered beside its field, and nothing is launched.
         await page.ClickAsync("#launch");
         var lrError = page.Locator(".field-error[data-field='optimizer.lr']");
         await Assertions.Expect(lrError).ToContainTextAsync("positive");
         Assert.EndsWith("/experiments/new", page.Url);
-        Assert.Equal("-0.05", await page.InputValueAsync("#lr"));
+        Assert.Equal("-0.05", await page.InputValueAsync("#f-optimizer-lr"));
+        Assert.Equal("256", await layers.Nth(1).Locator(".layer-size").InputValueAsync());
 
-        await page.FillAsync("#lr", "0.05");
+        await page.FillAsync("#f-optimizer-lr", "0.05");
         await page.ClickAsync("#launch");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/runs/\\d+$"));
         await Assertions.Expect(page.Locator("#run-name")).ToHaveTextAsync("browser/00001");

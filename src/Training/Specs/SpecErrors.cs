@@ -8,7 +8,8 @@ public sealed class SpecErrors
     public void Add(string field, string message)
     {
         if (!_byField.TryGetValue(field, out var list)) _byField[field] = list = [];
-        list.Add(message);
+        // A sweep finds the same bad value in every combination that has it: say it once.
+        if (!list.Contains(message)) list.Add(message);
     }
 
     public bool Any => _byField.Count > 0;
