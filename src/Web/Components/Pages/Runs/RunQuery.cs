@@ -109,13 +109,33 @@ public sealed record RunQuery
             runs = runs.Where(r => (r.Project + "/").ToLower().Contains(t) || r.Notes.ToLower().Contains(t) || r.Tags.ToLower().Contains(t));
         }
 
-        var metricKeys = await db.MetricSummaries.Select(s => s.Key).Distinct().ToListAsync(ct);
+        // Which names are metrics: needed only to read a filter or a sort that is not a column of the runs table.
+        var metricKeys = Filters.Count == 0 && FixedSorts.Contains(Sort) ? []
+            : await db.MetricSummaries.Select(s => s.Key).Distinct().ToListAsync(ct);
         var refs = Filters.Select(f => f.Key).Append(Sort).Select(k => MetricRef.TryParse(k, metricKeys)).OfType<MetricRef>()
             .Concat(DefaultColumns).Distinct().ToList();
         var paramKeys = Filters.Select(f => f.Key).Append(Sort)
             .Where(k => !FixedSorts.Contains(k) && MetricRef.TryParse(k, metricKeys) is null).Distinct().ToList();
         // The spec is read only when a filter or the sort names a key no sweep set.
         bool needSpec = paramKeys.Count > 0;
+
+        // Sorted by a column and filtered by columns only: the database pages, and only the page's rows are read.
+        // Parameters and metrics live in JSON and summary rows, so those filters and sorts read every candidate.
+        bool paged = Filters.Count == 0 && Sort is "created" or "name" or "status";
+        int total = paged ? await runs.CountAsync(ct) : 0;
+        if (paged)
+        {
+            runs = (Sort, Descending) switch
+            {
+                ("name", false) => runs.OrderBy(r => r.Project).ThenBy(r => r.Number),
+                ("name", true) => runs.OrderByDescending(r => r.Project).ThenByDescending(r => r.Number),
+                ("status", false) => runs.OrderBy(r => r.Status).ThenByDescending(r => r.Id),
+                ("status", true) => runs.OrderByDescending(r => r.Status).ThenByDescending(r => r.Id),
+                (_, false) => runs.OrderBy(r => r.Id),
+                _ => runs.OrderByDescending(r => r.Id),
+            };
+            runs = runs.Skip(Offset).Take(Limit);
+        }
 
         var rows = await runs.Select(r => new RunRow
         {
@@ -131,6 +151,11 @@ public sealed record RunQuery
             .Where(s => rows.Count > 2000 || ids.Contains(s.RunId)).ToListAsync(ct);
         var byRun = summaries.GroupBy(s => s.RunId).ToDictionary(g => g.Key, g => g.ToDictionary(s => s.Key));
         foreach (var row in rows) row.Summaries = byRun.GetValueOrDefault(row.Id) ?? [];
+        if (paged)
+        {
+            var shown = rows.SelectMany(r => r.Params.Select(kv => kv.Key)).Distinct().Order().ToList();
+            return new RunQueryResult(total, rows, shown, DefaultColumns);
+        }
 
         IEnumerable<RunRow> kept = rows;
         foreach (var filter in Filters)
