@@ -98,6 +98,14 @@ public sealed class SweepFlowTests : IAsyncLifetime
         await page.Locator("#runs .run-select").Nth(1).CheckAsync();
         await Assertions.Expect(page.Locator("#compare-selected")).ToHaveTextAsync("Compare 2 selected");
 
+        // Tag the two selected runs at once; the tag then filters the table.
+        await page.FillAsync("#bulk-tag", "keep");
+        await page.ClickAsync("#tag-selected");
+        await Assertions.Expect(page.Locator("#bulk-message")).ToHaveTextAsync("Tagged 2 runs 'keep'.");
+        await Assertions.Expect(page.Locator("#runs .run-tags a", new() { HasText = "keep" })).ToHaveCountAsync(2);
+        await page.Locator("#runs .run-tags a", new() { HasText = "keep" }).First.ClickAsync();
+        await Assertions.Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(2);
+
         // Clone and edit: the form comes back filled in with the sweep.
         await page.ClickAsync("#clone-experiment");
         Assert.Equal("grid", await page.InputValueAsync("#f-name"));

@@ -34,6 +34,13 @@ public class SweepTests
     }
 
     [Fact]
+    public void A_log_spaced_grid_of_dataset_sizes_gives_whole_sizes()
+    {
+        var runs = Expand("""{"parameters": {"dataset.size": {"min": 6250, "max": 50000, "distribution": "log_uniform", "num": 4}}}""");
+        Assert.Equal([6250, 12500, 25000, 50000], runs.Select(r => r.Spec.Dataset!.Size));
+    }
+
+    [Fact]
     public void A_random_sweep_draws_count_runs_inside_the_ranges_and_the_same_ones_again()
     {
         const string sweep = """{"method": "random", "count": 50, "seed": 7, "parameters": {"optimizer.lr": {"min": 1e-4, "max": 1e-1, "distribution": "log_uniform"}, "model.name": ["mlp"], "batch_size": {"min": 16, "max": 64}}}""";
