@@ -3,38 +3,21 @@
 // Plotly.extendTraces is wrapped to note when each step arrives; the trainer's own time of each point comes from
 // the API afterwards. Same machine, same clock.
 //   dotnet Dashboard.Bench.Latency.dll WEB_DLL [EPOCHS]
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Dashboard.Bench;
 using Microsoft.Playwright;
 
 if (args.Length < 1) { Console.Error.WriteLine("usage: WEB_DLL [EPOCHS]"); return 2; }
 int epochs = args.Length > 1 ? int.Parse(args[1]) : 3;
-var dataDir = Directory.CreateTempSubdirectory("dashboard-latency").FullName;
-int port;
-using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
-var url = $"http://127.0.0.1:{port}";
-
-var psi = new ProcessStartInfo("dotnet", [args[0], "--urls", url]) { RedirectStandardOutput = true, RedirectStandardError = true };
-psi.Environment["Storage__DataDir"] = dataDir;
-using var web = Process.Start(psi)!;
-web.BeginErrorReadLine();
-var started = new TaskCompletionSource();
-web.OutputDataReceived += (_, e) => { if (e.Data?.Contains("Dashboard is running at") == true) started.TrySetResult(); };
-web.BeginOutputReadLine();
-try
+await using var app = new DashboardProcess(args[0]);
+await app.StartAsync();
+var url = app.Url;
 {
-    await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
     using var http = new HttpClient { BaseAddress = new Uri(url) };
     using var playwright = await Playwright.CreateAsync();
-    await using var browser = await playwright.Chromium.LaunchAsync(new()
-    {
-        ExecutablePath = "/usr/bin/chromium", Headless = true,
-        Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
+    await using var browser = await DashboardProcess.LaunchChromiumAsync(playwright);
     var page = await browser.NewPageAsync();
     // Wraps Plotly as the page defines it: every loss step drawn is noted with the time it was drawn.
     await page.AddInitScriptAsync("""
@@ -80,15 +63,11 @@ try
         .Where(p => p.Logged > pageOpened && arrivals.ContainsKey(p.Step))
         .Select(p => arrivals[p.Step] - p.Logged).Order().ToArray();
     if (latencies.Length == 0) { Console.Error.WriteLine("no point reached the chart"); return 1; }
-    double P(double q) => latencies[(int)Math.Min(latencies.Length - 1, Math.Ceiling(q * latencies.Length) - 1)];
+    var sorted = latencies.Select(l => (double)l).ToArray();
+    double P(double q) => DashboardProcess.Percentile(sorted, q);
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         points = points.Length, logged_while_watched = latencies.Length, p50_ms = P(0.5), p95_ms = P(0.95), p99_ms = P(0.99), max_ms = latencies[^1],
     }));
     return 0;
-}
-finally
-{
-    if (!web.HasExited) web.Kill(entireProcessTree: true);
-    try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
 }

@@ -3,43 +3,17 @@ using Microsoft.Playwright;
 namespace Dashboard.Browser.Tests;
 
 /// <summary>In Debian's Chromium: define an experiment in the form, launch it, watch the chart grow, see it complete.</summary>
-public sealed class ExperimentFlowTests : IAsyncLifetime
+public sealed class ExperimentFlowTests : ChromiumTest
 {
-    private readonly BrowserFactory _app = new();
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     private static Task<int> LossPoints(IPage page) =>
         page.EvaluateAsync<int>("() => { const c = document.getElementById('loss-chart'); return c && c.data ? c.data[0].x.length : 0; }");
 
     [Fact]
     public async Task Fill_the_form_launch_watch_the_loss_chart_grow_live_and_see_the_run_complete()
     {
-        var page = await _browser.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
-        page.PageError += (_, e) => consoleErrors.Add(e);
+        var page = await NewPageAsync();
 
-        await page.GotoAsync(_app.BaseUrl + "/experiments/new");
+        await page.GotoAsync(App.BaseUrl + "/experiments/new");
         await page.FillAsync("#f-name", "browser");
         await page.FillAsync("#f-dataset-n", "24000");
         await page.FillAsync("#f-dataset-p", "256");
@@ -85,34 +59,31 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#run-epoch")).ToHaveTextAsync("6");
 
         // The runs list shows it completed.
-        await page.GotoAsync(_app.BaseUrl + "/");
+        await page.GotoAsync(App.BaseUrl + "/");
         await Assertions.Expect(page.Locator("#runs tr", new() { HasText = "browser/00001" }).Locator(".badge")).ToHaveTextAsync("completed");
 
         if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOT") is { Length: > 0 } shot)
         {
-            await page.GotoAsync(_app.BaseUrl + "/runs/1");
+            await page.GotoAsync(App.BaseUrl + "/runs/1");
             await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length === 3600");
             await page.SetViewportSizeAsync(1400, 900);
             await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
         }
-        Assert.Empty(consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
     public async Task Cancel_a_running_run_from_its_page()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
+        using var http = new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
         var launched = await http.PostAsync("/api/experiments", new StringContent("""
             { "name": "stop", "dataset": { "name": "hyperspheres", "n": 24000, "p": 256, "d": 8, "classes": 4 },
               "model": { "name": "mlp", "layer_size": [256, 256] }, "batch_size": 32, "max_epochs": 500 }
             """, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
-        var page = await _browser.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
-        page.PageError += (_, e) => consoleErrors.Add(e);
+        var page = await NewPageAsync();
 
-        await page.GotoAsync(_app.BaseUrl + "/runs/1");
+        await page.GotoAsync(App.BaseUrl + "/runs/1");
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
         await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').data[0].x.length > 0", null, new() { Timeout = 30_000 });
 
@@ -122,6 +93,6 @@ public sealed class ExperimentFlowTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 15_000 });
         await Assertions.Expect(page.Locator("#cancel-form")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#run-error")).ToHaveTextAsync("cancelled on request");
-        Assert.Empty(consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 }

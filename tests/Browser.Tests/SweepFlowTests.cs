@@ -3,40 +3,14 @@ using Microsoft.Playwright;
 namespace Dashboard.Browser.Tests;
 
 /// <summary>In Chromium: a 2 x 2 grid sweep set up in the form, previewed, launched, and followed to its end.</summary>
-public sealed class SweepFlowTests : IAsyncLifetime
+public sealed class SweepFlowTests : ChromiumTest
 {
-    private readonly BrowserFactory _app = new();
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _app.Dispose();
-    }
-
     [Fact]
     public async Task Launch_a_two_by_two_grid_sweep_from_the_form_and_see_its_four_runs_finish()
     {
-        var page = await _browser.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
-        page.PageError += (_, e) => consoleErrors.Add(e);
+        var page = await NewPageAsync();
 
-        await page.GotoAsync(_app.BaseUrl + "/experiments/new");
+        await page.GotoAsync(App.BaseUrl + "/experiments/new");
         await page.FillAsync("#f-name", "grid");
         await page.FillAsync("#f-dataset-n", "400");
         await page.FillAsync("#f-dataset-p", "16");
@@ -111,6 +85,6 @@ public sealed class SweepFlowTests : IAsyncLifetime
         Assert.Equal("grid", await page.InputValueAsync("#f-name"));
         Assert.Equal("optimizer.lr", await page.Locator("#sweep-rows .sweep-row").Nth(0).Locator(".sweep-key").InputValueAsync());
         Assert.Equal(3, await page.Locator("#layers .layer-row").CountAsync());
-        Assert.Empty(consoleErrors);
+        Assert.Empty(ConsoleErrors);
     }
 }

@@ -1,0 +1,40 @@
+using Microsoft.Playwright;
+
+namespace Dashboard.Browser.Tests;
+
+/// <summary>A test class's own dashboard on Kestrel and a headless Debian Chromium; pages note their console errors.</summary>
+public abstract class ChromiumTest : IAsyncLifetime
+{
+    protected BrowserFactory App { get; } = new();
+    protected IBrowser Browser { get; private set; } = null!;
+    /// <summary>Errors logged by any page this test opened (console errors and uncaught exceptions).</summary>
+    protected List<string> ConsoleErrors { get; } = [];
+    private IPlaywright _playwright = null!;
+
+    public async Task InitializeAsync()
+    {
+        App.StartServer();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        });
+    }
+
+    protected async Task<IPage> NewPageAsync()
+    {
+        var page = await Browser.NewPageAsync();
+        page.Console += (_, m) => { if (m.Type == "error") ConsoleErrors.Add(m.Text); };
+        page.PageError += (_, e) => ConsoleErrors.Add(e);
+        return page;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        App.Dispose();
+    }
+}
