@@ -82,6 +82,8 @@ public sealed class RunTableTests(RunTableTests.SweepFixture sweep) : IClassFixt
         Assert.Equal([2, 1], two.Select(r => r.GetProperty("spec").GetProperty("seed").GetInt32()));
 
         Assert.Equal(6, (await Runs("status=completed")).Length);
+        Assert.Equal(6, (await Runs("project=grid")).Length);
+        Assert.Empty(await Runs("project=gri"));
         Assert.Empty(await Runs("status=running"));
 
         // A metric filter against the stored summaries: the threshold is the median of the runs' best accuracies.

@@ -16,6 +16,7 @@ public sealed record RunQuery
 {
     public string[] Statuses { get; init; } = [];
     public string? Tag { get; init; }
+    public string? Project { get; init; }
     public string? Text { get; init; }
     public long? ExperimentId { get; init; }
     public IReadOnlyList<RunFilter> Filters { get; init; } = [];
@@ -40,6 +41,7 @@ public sealed record RunQuery
         {
             Statuses = Split((IEnumerable<string?>)q["status"]).ToArray(),
             Tag = NullIfEmpty(q["tag"]),
+            Project = NullIfEmpty(q["project"]),
             Text = NullIfEmpty(q["q"]),
         };
         foreach (var s in query.Statuses)
@@ -96,6 +98,7 @@ public sealed record RunQuery
         var runs = db.Runs.AsNoTracking();
         if (Statuses.Length > 0) runs = runs.Where(r => Statuses.Contains(r.Status));
         if (ExperimentId is { } e) runs = runs.Where(r => r.ExperimentId == e);
+        if (Project is { } project) runs = runs.Where(r => r.Project == project);
         if (Ids.Length > 0) runs = runs.Where(r => Ids.Contains(r.Id));
         if (Tag is { } tag)
         {
@@ -197,6 +200,7 @@ public sealed record RunQuery
         void Add(string name, string? value) { if (!string.IsNullOrEmpty(value)) parts.Add($"{name}={Uri.EscapeDataString(value)}"); }
         Add("status", string.Join(",", Statuses));
         Add("tag", Tag);
+        Add("project", Project);
         Add("q", Text);
         if (Filters.Count > 0) Add("filter", string.Join("; ", Filters.Select(f => f.Text)));
         var s = sort ?? Sort;
