@@ -13,6 +13,8 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<RunAttempt> RunAttempts => Set<RunAttempt>();
     public DbSet<WorkerHost> WorkerHosts => Set<WorkerHost>();
     public DbSet<RunMessage> RunMessages => Set<RunMessage>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -28,6 +30,8 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.HasIndex(x => new { x.Project, x.Number }).IsUnique();
             e.HasIndex(x => x.Status);
             e.Property(x => x.Tags).HasMaxLength(RunTags.MaxLength);
+            e.Property(x => x.LaunchedBy).HasMaxLength(64);
+            e.Property(x => x.CancelledBy).HasMaxLength(64);
             e.Ignore(x => x.DisplayName);
         });
         b.Entity<MetricPoint>(e =>
@@ -43,6 +47,21 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Devices).HasMaxLength(256);
             e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<User>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.Property(x => x.Role).HasMaxLength(16);
+            e.HasIndex(x => x.Name).IsUnique();
+        });
+        b.Entity<ApiToken>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(64);
+            e.Property(x => x.Prefix).HasMaxLength(16);
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.Property(x => x.Role).HasMaxLength(16);
+            e.HasIndex(x => x.Prefix).IsUnique();
+            e.HasOne(x => x.User).WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<RunMessage>(e =>
         {

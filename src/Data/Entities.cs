@@ -52,6 +52,9 @@ public sealed class Run
     /// <summary>Comma-separated, as the researcher typed them (see <see cref="RunTags"/>).</summary>
     public string Tags { get; set; } = "";
     public string Notes { get; set; } = "";
+    /// <summary>The user who launched it ("local" while sign-in is off).</summary>
+    public string? LaunchedBy { get; set; }
+    public string? CancelledBy { get; set; }
 
     public string DisplayName => NameOf(Project, Number);
 
@@ -137,4 +140,50 @@ public sealed class WorkerHost
     public int Busy { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime HeartbeatAt { get; set; }
+}
+
+public static class Roles
+{
+    /// <summary>Reads everything.</summary>
+    public const string Viewer = "viewer";
+    /// <summary>Also launches runs, and cancels and edits the runs they launched.</summary>
+    public const string Researcher = "researcher";
+    /// <summary>Everything, users included.</summary>
+    public const string Admin = "admin";
+
+    public static readonly string[] All = [Viewer, Researcher, Admin];
+
+    public static int Rank(string role) => Array.IndexOf(All, role);
+
+    /// <summary>Whether <paramref name="role"/> may do what <paramref name="needed"/> may.</summary>
+    public static bool Includes(string role, string needed) => Rank(role) >= Rank(needed) && Rank(needed) >= 0;
+}
+
+/// <summary>A person who signs in; the password is stored as the framework's salted PBKDF2 hash.</summary>
+public sealed class User
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public required string PasswordHash { get; set; }
+    public required string Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public bool Disabled { get; set; }
+}
+
+/// <summary>
+/// A token for scripts (Authorization: Bearer). Only its SHA-256 is stored; the prefix, shown in lists and used to
+/// find the row, is not secret. Its role is at most its owner's.
+/// </summary>
+public sealed class ApiToken
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public User? User { get; set; }
+    public required string Name { get; set; }
+    public required string Prefix { get; set; }
+    public required string Hash { get; set; }
+    public required string Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? LastUsedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
 }

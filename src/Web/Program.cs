@@ -1,4 +1,5 @@
 using Dashboard.Web;
+using Dashboard.Web.Auth;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -9,8 +10,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddDashboard();
 
 var app = builder.Build();
+if (args is ["create-admin", var name, ..]) return await AdminCommand.RunAsync(app, name);
+app.CheckSignInOrLoopback();
 await app.PrepareStorageAsync();
 app.UseDashboard();
 app.Run();
+return 0;
 
 public partial class Program;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dashboard.Data;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Api;
+using Dashboard.Web.Auth;
 using Dashboard.Web.Components;
 
 namespace Dashboard.Web;
@@ -17,11 +18,19 @@ public static class WebSetup
         builder.Services.AddRazorComponents();
         builder.Services.AddProblemDetails();
         builder.Services.AddDashboardHealth();
+        builder.AddDashboardAuth();
+        // Specs, tags and notes are small; nothing the dashboard takes needs more.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBytes);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
     }
 
-    public static async Task PrepareStorageAsync(this WebApplication app) =>
+    public const long MaxRequestBytes = 1_048_576;
+
+    public static async Task PrepareStorageAsync(this WebApplication app)
+    {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+        await app.EnsureFirstAdminAsync();
+    }
 
     public static void UseDashboard(this WebApplication app)
     {
@@ -30,9 +39,13 @@ public static class WebSetup
         // meet the pages' antiforgery check and turn a 404 into a 400).
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
             pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseSecurityHeaders();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapAccountApi();
         app.MapExperimentsApi();
         app.MapExperimentApi();
         app.MapRunsApi();

@@ -170,7 +170,8 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Contains("hyperspheres", page);
         var form = await _client.GetStringAsync("/experiments/new");
         Assert.Contains("name=\"__RequestVerificationToken\"", form);
-        Assert.Contains("id=\"layer_size\"", form);
+        Assert.Contains("name=\"model.layer_size\"", form);
+        Assert.Contains("id=\"sweep-rows\"", form);
     }
 
     [Fact]

@@ -5,6 +5,9 @@ namespace Dashboard.Training.Specs;
 
 public static class SpecJson
 {
+    /// <summary>A spec is a few kilobytes; a sweep of long lists a few tens. More is refused before it is parsed.</summary>
+    public const int MaxChars = 256 * 1024;
+
     /// <summary>snake_case, and unknown keys refused, so that a typo never trains silently with a default.</summary>
     public static readonly JsonSerializerOptions Options = new()
     {

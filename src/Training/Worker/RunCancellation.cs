@@ -21,7 +21,8 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
     private readonly Dictionary<long, CancellationTokenSource> _training = [];
     private readonly SemaphoreSlim _check = new(0);
 
-    public async Task<CancelOutcome> RequestAsync(long runId, CancellationToken ct = default)
+    /// <param name="by">The user asking, recorded and shown with the run.</param>
+    public async Task<CancelOutcome> RequestAsync(long runId, string? by = null, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
@@ -29,6 +30,7 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
         if (await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Queued).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, RunStatus.Cancelled)
                 .SetProperty(r => r.FinishedAt, now)
+                .SetProperty(r => r.CancelledBy, by)
                 .SetProperty(r => r.Error, "cancelled before it started"), ct) == 1)
         {
             var scheduler = await schedulers.GetScheduler(ct);
@@ -37,7 +39,8 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
             return CancelOutcome.Cancelled;
         }
         if (await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.CancelRequestedAt, now), ct) == 1)
+                .SetProperty(r => r.CancelRequestedAt, now)
+                .SetProperty(r => r.CancelledBy, by), ct) == 1)
         {
             events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
             return CancelOutcome.Requested;

@@ -11,9 +11,10 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
     public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds, IReadOnlyList<string> RunNames);
 
     /// <summary>Stores the spec's runs (one, or every run of its sweep) and queues them; a bad sweep throws <see cref="InvalidSpecException"/>.</summary>
-    public Task<Launched> LaunchAsync(ExperimentSpec spec, CancellationToken ct = default) => LaunchAsync(spec, Sweeps.Expand(spec), ct);
+    public Task<Launched> LaunchAsync(ExperimentSpec spec, CancellationToken ct = default) => LaunchAsync(spec, Sweeps.Expand(spec), null, ct);
 
-    public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, CancellationToken ct = default)
+    /// <param name="launchedBy">The user, recorded and shown with each run.</param>
+    public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, string? launchedBy, CancellationToken ct = default)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -28,7 +29,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
             experiment.Runs.Add(new Run
             {
                 Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(planned.Spec), CreatedAt = now,
-                MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(),
+                MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(), LaunchedBy = launchedBy,
             });
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
@@ -41,7 +42,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
     }
 
     /// <summary>New runs with the specs and sweep values of earlier ones, each numbered next in its project.</summary>
-    public async Task<IReadOnlyList<(long Id, string Name)>> RerunAsync(IReadOnlyList<long> runIds, CancellationToken ct = default)
+    public async Task<IReadOnlyList<(long Id, string Name)>> RerunAsync(IReadOnlyList<long> runIds, string? launchedBy, CancellationToken ct = default)
     {
         List<Run> sources;
         await using (var db = await dbs.CreateDbContextAsync(ct))
@@ -51,7 +52,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         {
             var spec = SpecJson.Parse(source.Spec);
             var values = System.Text.Json.Nodes.JsonNode.Parse(source.Params)!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value?.DeepClone());
-            var launched = await LaunchAsync(spec, [new PlannedRun(spec, values)], ct);
+            var launched = await LaunchAsync(spec, [new PlannedRun(spec, values)], launchedBy, ct);
             runs.Add((launched.RunIds[0], launched.RunNames[0]));
         }
         return runs;

@@ -3,6 +3,7 @@ using Dashboard.Data;
 using Dashboard.Training.Specs;
 using Microsoft.EntityFrameworkCore;
 using Dashboard.Training.Worker;
+using Dashboard.Web.Auth;
 
 namespace Dashboard.Web.Api;
 
@@ -15,24 +16,24 @@ public static class ExperimentsApi
         app.MapPost("/api/experiments", async (HttpRequest request, RunLauncher launcher, CancellationToken ct) =>
         {
             var (plan, errors) = await PlanAsync(request, ct);
-            if (plan is null) return Invalid(errors!);
-            var launched = await launcher.LaunchAsync(plan.Spec, plan.Runs, ct);
+            if (plan is null) return errors is null ? TooLarge() : Invalid(errors);
+            var launched = await launcher.LaunchAsync(plan.Spec, plan.Runs, request.HttpContext.User.Name(), ct);
             return Results.Created($"/api/experiments/{launched.ExperimentId}",
                 new { experiment_id = launched.ExperimentId, run_ids = launched.RunIds });
-        }).Accepts<ExperimentSpec>("application/json");
+        }).Accepts<ExperimentSpec>("application/json").RequireAuthorization(AuthSetup.Researcher);
 
         // What a launch would create, without creating it: the form's "Preview" and scripts that check a sweep first.
         app.MapPost("/api/experiments/preview", async (HttpRequest request, CancellationToken ct) =>
         {
             var (plan, errors) = await PlanAsync(request, ct);
-            if (plan is null) return Invalid(errors!);
+            if (plan is null) return errors is null ? TooLarge() : Invalid(errors);
             return Results.Ok(new
             {
                 runs = plan.Runs.Count,
                 parameters = plan.Runs.SelectMany(r => r.Params.Keys).Distinct(),
                 assignments = plan.Runs.Take(200).Select(r => new JsonObject(r.Params.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())))),
             });
-        }).Accepts<ExperimentSpec>("application/json");
+        }).Accepts<ExperimentSpec>("application/json").RequireAuthorization(AuthSetup.Researcher);
     }
 
     /// <summary>GET /api/experiments/{id}: a sweep's progress, for its page and for scripts waiting on it.</summary>
@@ -60,8 +61,13 @@ public static class ExperimentsApi
 
     private static async Task<(Plan?, SpecErrors?)> PlanAsync(HttpRequest request, CancellationToken ct)
     {
+        // Read with a cap whatever the server's own limit: a spec is a few kilobytes; 256 KiB is far beyond any real one.
+        var buffer = new char[SpecJson.MaxChars + 1];
         using var reader = new StreamReader(request.Body);
-        var body = await reader.ReadToEndAsync(ct);
+        int read = 0, n;
+        while (read < buffer.Length && (n = await reader.ReadAsync(buffer.AsMemory(read), ct)) > 0) read += n;
+        if (read > SpecJson.MaxChars) return (null, null);
+        var body = new string(buffer, 0, read);
         try
         {
             var spec = SpecJson.Parse(body);
@@ -72,6 +78,9 @@ public static class ExperimentsApi
             return (null, e.Errors);
         }
     }
+
+    private static IResult TooLarge() =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, detail: $"a spec is at most {SpecJson.MaxChars:N0} characters");
 
     private static IResult Invalid(SpecErrors errors) =>
         Results.ValidationProblem(errors.ToDictionary(), title: "The experiment spec is invalid.");

@@ -10,7 +10,7 @@ public static class HealthApi
     public static void AddDashboardHealth(this IServiceCollection services) =>
         services.AddHealthChecks().AddCheck<DatabaseCheck>("database");
 
-    public static void MapDashboardHealth(this IEndpointRouteBuilder app) => app.MapHealthChecks("/health");
+    public static void MapDashboardHealth(this IEndpointRouteBuilder app) => app.MapHealthChecks("/health").AllowAnonymous();
 
     private sealed class DatabaseCheck(IDbContextFactory<DashboardDb> dbs) : IHealthCheck
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Data;
 using Dashboard.Data.Metrics;
 using Dashboard.Training.Worker;
+using Dashboard.Web.Auth;
 using Dashboard.Web.Components.Pages.Runs;
 using Microsoft.EntityFrameworkCore;
 
@@ -36,7 +37,7 @@ public static class RunsApi
         });
 
         // Tags and notes, the researcher's own; everything else of a run is the system's.
-        app.MapMethods("/api/runs/{id:long}", ["PATCH"], async (long id, RunEdit edit, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        app.MapMethods("/api/runs/{id:long}", ["PATCH"], async (long id, RunEdit edit, HttpContext http, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             var errors = new Dictionary<string, string[]>();
             var tags = edit.Tags?.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
@@ -47,19 +48,20 @@ public static class RunsApi
             await using var db = await dbs.CreateDbContextAsync(ct);
             var run = await db.Runs.FindAsync([id], ct);
             if (run is null) return Results.NotFound();
+            if (!http.User.MayChange(run)) return Forbidden(run);
             if (tags is not null) run.Tags = RunTags.Format(tags);
             if (edit.Notes is not null) run.Notes = edit.Notes;
             await db.SaveChangesAsync(ct);
             return Results.Ok(ToJson(run, (await MetricsOf(db, [id], ct)).GetValueOrDefault(id)));
-        });
+        }).RequireAuthorization(AuthSetup.Researcher);
 
-        app.MapPost("/api/runs/{id:long}/rerun", async (long id, RunLauncher launcher, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        app.MapPost("/api/runs/{id:long}/rerun", async (long id, HttpContext http, RunLauncher launcher, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
-            var (runId, name) = (await launcher.RerunAsync([id], ct))[0];
+            var (runId, name) = (await launcher.RerunAsync([id], http.User.Name(), ct))[0];
             return Results.Created($"/api/runs/{runId}", new { run_id = runId, name });
-        });
+        }).RequireAuthorization(AuthSetup.Researcher);
 
         // Full resolution by default (exports); ?points=N returns at most N, min/max downsampled for charts.
         app.MapGet("/api/runs/{id:long}/metrics", async (long id, string? key, int? points, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
@@ -81,10 +83,12 @@ public static class RunsApi
     /// <summary>POST /api/runs/{id}/cancel: a queued run is cancelled at once (200), a running one is stopped by its host within seconds (202).</summary>
     public static void MapRunCancelApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/runs/{id:long}/cancel", async (long id, RunCancellation cancellation, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
+        app.MapPost("/api/runs/{id:long}/cancel", async (long id, HttpContext http, RunCancellation cancellation, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
-            var outcome = await cancellation.RequestAsync(id, ct);
             await using var db = await dbs.CreateDbContextAsync(ct);
+            if (await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct) is { } target && !http.User.MayChange(target))
+                return Forbidden(target);
+            var outcome = await cancellation.RequestAsync(id, http.User.Name(), ct);
             var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
             return outcome switch
             {
@@ -94,8 +98,11 @@ public static class RunsApi
                 CancelOutcome.Requested => Results.Accepted($"/api/runs/{id}", ToJson(run!)),
                 _ => Results.Ok(ToJson(run!)),
             };
-        });
+        }).RequireAuthorization(AuthSetup.Researcher);
     }
+
+    private static IResult Forbidden(Run run) => Results.Problem(statusCode: StatusCodes.Status403Forbidden,
+        detail: $"run {run.DisplayName} was launched by {run.LaunchedBy ?? "nobody known"}; a researcher changes only their own runs");
 
     public sealed record RunEdit(string[]? Tags, string? Notes)
     {
@@ -129,6 +136,8 @@ public static class RunsApi
         @params = JsonNode.Parse(r.Params),
         tags = RunTags.Parse(r.Tags),
         notes = r.Notes,
+        launched_by = r.LaunchedBy,
+        cancelled_by = r.CancelledBy,
         metrics = metrics ?? [],
     };
 }

@@ -1,0 +1,36 @@
+using Dashboard.Data;
+
+namespace Dashboard.Web.Auth;
+
+/// <summary>
+/// `dotnet Dashboard.Web.dll create-admin NAME`: an admin account, the password read from standard input (or from
+/// DASHBOARD_ADMIN_PASSWORD), so that it appears neither in the shell history nor in the process list.
+/// </summary>
+public static class AdminCommand
+{
+    public static async Task<int> RunAsync(WebApplication app, string name)
+    {
+        var password = Environment.GetEnvironmentVariable("DASHBOARD_ADMIN_PASSWORD");
+        if (string.IsNullOrEmpty(password))
+        {
+            Console.Error.Write($"password for {name}: ");
+            password = Console.ReadLine() ?? "";
+        }
+        if (Passwords.Problem(name, password, Roles.Admin) is { } problem)
+        {
+            Console.Error.WriteLine($"create-admin: {problem}");
+            return 2;
+        }
+        await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+        var dbs = app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DashboardDb>>();
+        await using (var db = await dbs.CreateDbContextAsync())
+            if (db.Users.Any(u => u.Name == name))
+            {
+                Console.Error.WriteLine($"create-admin: there is already a user {name}");
+                return 2;
+            }
+        await app.Services.GetRequiredService<Passwords>().CreateAsync(name, password, Roles.Admin);
+        Console.WriteLine($"created admin {name}");
+        return 0;
+    }
+}

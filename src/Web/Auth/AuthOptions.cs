@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Dashboard.Web.Auth;
+
+/// <summary>Section "Auth": sign-in, and the first admin. Off by default, which is allowed only on loopback.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>Cookie sign-in for people and bearer tokens for scripts. Off: every local caller acts as an admin named "local".</summary>
+    public bool SignIn { get; set; }
+
+    /// <summary>Created as an admin at start-up when no user exists yet (with <see cref="AdminPassword"/>).</summary>
+    public string? AdminName { get; set; }
+    public string? AdminPassword { get; set; }
+
+    [Range(1, 24 * 30)]
+    public int SessionHours { get; set; } = 12;
+}
