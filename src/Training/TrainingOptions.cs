@@ -14,6 +14,21 @@ public sealed class TrainingOptions
     public string MnistDir { get; set; } = "data/mnist";
     /// <summary>CIFAR-10 binary batches (data_batch_1.bin ... test_batch.bin), or their cifar-10-batches-bin folder.</summary>
     public string Cifar10Dir { get; set; } = "data/cifar10";
+    /// <summary>
+    /// Further folders a spec's dataset.folder may name. A spec can only read data inside these and the three folders
+    /// above: whoever may launch a run must not make the trainer read any file of the host.
+    /// </summary>
+    public string[] DataRoots { get; set; } = [];
+
+    public IEnumerable<string> DatasetRoots => DataRoots.Append(FashionMnistDir).Append(MnistDir).Append(Cifar10Dir);
+
+    /// <summary>Whether <paramref name="path"/> is one of <paramref name="roots"/> or inside one, after resolving "..".</summary>
+    public static bool IsInside(string path, IEnumerable<string> roots)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        return roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)))
+            .Any(root => full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
 
     /// <summary>The Training section of appsettings.json beside the program, overridden by Training__* environment variables.</summary>
     public static TrainingOptions FromConfiguration()

@@ -35,12 +35,14 @@ public static class WebSetup
     public static void UseDashboard(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error", createScopeForErrors: true);
-        // Pages get the not-found page; the API answers with its own status (a POST re-executed as a page would
-        // meet the pages' antiforgery check and turn a 404 into a 400).
+        // Pages get a status page (not found, not allowed); the API answers with its own status (a POST re-executed as
+        // a page would meet the pages' antiforgery check and turn a 404 into a 400).
         app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
-            pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+            pages => pages.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true));
         app.UseSecurityHeaders();
         app.UseStaticFiles();
+        // Routing after the status pages, so that a re-executed request (/status/404) is routed to its page.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -53,7 +53,11 @@ public sealed class RunExecutor(
                     ResumeFrom = resumeFrom,
                     ResolveCheckpoint = ResolveCheckpoint,
                 };
-                return Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value), sink, stop.Token, context);
+                return Trainer.Train(spec, () =>
+                {
+                    Confinement.Check([spec], training.Value, storage.DataDir);
+                    return DatasetLoader.Load(spec.Dataset!, spec.Seed, training.Value);
+                }, sink, stop.Token, context);
             }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await sink.Drain();
             (status, divergedAt) = result.Outcome switch
@@ -258,6 +262,8 @@ public sealed class RunExecutor(
                 return Checkpoints.Latest(storage.CheckpointDir(runId))
                     ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
         }
+        if (!TrainingOptions.IsInside(reference, [storage.DataDir]))
+            throw new UnauthorizedAccessException($"loss_func.minima_from: {reference} is outside this dashboard's data folder");
         return reference;
     }
 }

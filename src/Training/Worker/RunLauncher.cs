@@ -6,7 +6,8 @@ using Quartz;
 namespace Dashboard.Training.Worker;
 
 /// <summary>Stores an experiment with its runs, numbered within the project, and queues one trigger per run.</summary>
-public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events)
+public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events,
+    Microsoft.Extensions.Options.IOptions<TrainingOptions> training, StorageOptions storage)
 {
     public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds, IReadOnlyList<string> RunNames);
 
@@ -16,6 +17,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
     /// <param name="launchedBy">The user, recorded and shown with each run.</param>
     public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, string? launchedBy, CancellationToken ct = default)
     {
+        Confinement.Check(runs.Select(r => r.Spec), training.Value, storage.DataDir);
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;

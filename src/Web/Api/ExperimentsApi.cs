@@ -17,7 +17,9 @@ public static class ExperimentsApi
         {
             var (plan, errors) = await PlanAsync(request, ct);
             if (plan is null) return errors is null ? TooLarge() : Invalid(errors);
-            var launched = await launcher.LaunchAsync(plan.Spec, plan.Runs, request.HttpContext.User.Name(), ct);
+            RunLauncher.Launched launched;
+            try { launched = await launcher.LaunchAsync(plan.Spec, plan.Runs, request.HttpContext.User.Name(), ct); }
+            catch (InvalidSpecException e) { return Invalid(e.Errors); }
             return Results.Created($"/api/experiments/{launched.ExperimentId}",
                 new { experiment_id = launched.ExperimentId, run_ids = launched.RunIds });
         }).Accepts<ExperimentSpec>("application/json").RequireAuthorization(AuthSetup.Researcher);

@@ -32,7 +32,7 @@ public static class AuthSetup
             {
                 o.LoginPath = "/login";
                 o.LogoutPath = "/account/logout";
-                o.AccessDeniedPath = "/forbidden";
+                o.AccessDeniedPath = "/status/403";
                 o.ExpireTimeSpan = TimeSpan.FromHours(auth.SessionHours);
                 o.SlidingExpiration = true;
                 o.Cookie.Name = "dashboard.session";
