@@ -22,9 +22,12 @@ export function setProgress(container, done, total) {
   fill.textContent = `${done} / ${total}`;
 }
 
+const epochKeys = new Set(['val_loss', 'val_accuracy', 'val_ap', 'train_accuracy', 'train_loss', 'distance', 'epoch_time', 'epoch']);
+
 function createChart(el) {
   const keys = el.dataset.traces.split(',');
-  const traces = keys.map(name => ({ x: [], y: [], name, mode: 'lines+markers', type: 'scatter', marker: { size: 4 } }));
+  // Markers only on the epoch metrics, whose few points each matter; step metrics are lines.
+  const traces = keys.map(name => ({ x: [], y: [], name, type: 'scatter', mode: epochKeys.has(name) ? 'lines+markers' : 'lines', marker: { size: 5 } }));
   const layout = {
     title: { text: el.dataset.title },
     xaxis: { title: { text: el.dataset.xTitle } },
@@ -37,7 +40,9 @@ function createChart(el) {
 
 // A trace longer than this is replaced by the server's min/max downsampled series (every spike and the last point
 // kept), so that a long or fast run never makes the page redraw ever longer curves.
-const MaxTracePoints = 5000;
+const MaxTracePoints = 3000;
+// Each extendTraces redraws a whole chart; a page of a dozen charts redraws them at most this often.
+const DrawEveryMs = 400;
 const ChartPoints = 1500;
 
 function markDivergence(chart, step) {
@@ -110,7 +115,7 @@ export async function watchRun(root) {
       const q = queued[key] ??= { x: [], y: [] };
       q.x.push(...p.x); q.y.push(...p.y);
     }
-    if (!frame) frame = requestAnimationFrame(draw);
+    if (!frame) frame = setTimeout(() => requestAnimationFrame(draw), DrawEveryMs);
   });
   source.addEventListener('run', e => {
     const run = JSON.parse(e.data);
