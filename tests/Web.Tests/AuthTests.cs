@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dashboard.Web.Tests;
 
@@ -22,6 +23,8 @@ public sealed class SignInFactory : WebApplicationFactory<Program>
 {
     public string DataDir { get; } = Directory.CreateTempSubdirectory("dashboard-auth").FullName;
     public const string AdminPassword = "admin-password-1";
+    /// <summary>Every message the app logged, to check that no secret is among them.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Logged { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -31,6 +34,21 @@ public sealed class SignInFactory : WebApplicationFactory<Program>
         builder.UseSetting("Auth:SignIn", "true");
         builder.UseSetting("Auth:AdminName", "root");
         builder.UseSetting("Auth:AdminPassword", AdminPassword);
+        builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Trace).AddProvider(new RecordingLoggerProvider(Logged)));
+    }
+
+    private sealed class RecordingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> into) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string category) => new Recorder(category, into);
+        public void Dispose() { }
+
+        private sealed class Recorder(string category, System.Collections.Concurrent.ConcurrentQueue<string> into) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel level) => true;
+            public void Log<TState>(LogLevel level, EventId id, TState state, Exception? e, Func<TState, Exception?, string> format) =>
+                into.Enqueue($"{category}: {format(state, e)} {e}");
+        }
     }
 
     /// <summary>A bearer token for a new user of that role (and that token role, by default the same).</summary>
@@ -124,6 +142,10 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
                 ["__RequestVerificationToken"] = token, ["name"] = "root", ["password"] = password, ["returnUrl"] = "/workers",
             }));
         }
+        // The sign-in form is protected like every other.
+        var forged = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = "root", ["password"] = SignInFactory.AdminPassword }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+
         var wrong = await SignIn("not-the-password");
         Assert.Equal(HttpStatusCode.Redirect, wrong.StatusCode);
         Assert.Contains("failed=1", wrong.Headers.Location!.ToString());
@@ -138,6 +160,10 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         var cookie = cookies.GetAllCookies().Single(c => c.Name == "dashboard.session");
         Assert.True(cookie.HttpOnly);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/users")).StatusCode);
+
+        // Secrets are never logged: neither the configured admin password, nor a mistyped one, nor the cookie.
+        Assert.Contains(app.Logged, m => m.Contains("Failed sign-in for root"));
+        Assert.DoesNotContain(app.Logged, m => m.Contains(SignInFactory.AdminPassword) || m.Contains("not-the-password") || m.Contains(cookie.Value));
     }
 
     [Fact]
@@ -191,6 +217,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.DoesNotContain(readOnly.DefaultRequestHeaders.Authorization!.Parameter!, token.Hash);
         Assert.Equal(64, token.Hash.Length);
 
+        Assert.DoesNotContain(app.Logged, m => m.Contains(readOnly.DefaultRequestHeaders.Authorization!.Parameter!));
         token.RevokedAt = DateTime.UtcNow;
         await db.SaveChangesAsync();
         Assert.Equal(HttpStatusCode.Unauthorized, (await readOnly.GetAsync("/api/runs")).StatusCode);

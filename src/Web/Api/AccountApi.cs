@@ -1,6 +1,7 @@
 using Dashboard.Web.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Dashboard.Web.Api;
@@ -30,7 +31,7 @@ public static class AccountApi
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.LocalRedirect("/login");
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute());
     }
 
     /// <summary>Only a path on this site: a crafted link must not send people elsewhere after they sign in.</summary>
