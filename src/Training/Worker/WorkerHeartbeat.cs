@@ -22,11 +22,14 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = DateTime.UtcNow;
-        var devices = string.Join(", ", options.Value.Devices.Select(Describe));
+        bool hasGpus = options.Value.Devices.Any(d => d.StartsWith("cuda:", StringComparison.Ordinal));
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // GPU memory in use changes as runs start and end: asked again at every beat.
+                var gpus = hasGpus ? await Task.Run(GpuInfo.Query, stoppingToken) : [];
+                var devices = string.Join(", ", options.Value.Devices.Select(d => d == "cpu" ? DescribeCpu() : GpuInfo.Describe(d, gpus)));
                 await using var db = await dbs.CreateDbContextAsync(stoppingToken);
                 var me = await db.WorkerHosts.FindAsync([RunExecutor.HostName], stoppingToken);
                 if (me is null) db.WorkerHosts.Add(me = new WorkerHost { Name = RunExecutor.HostName, Devices = devices, StartedAt = started });
@@ -61,7 +64,6 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
         }
     }
 
-    private static string Describe(string device) => device == "cpu"
-        ? $"cpu ({Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB)"
-        : device;
+    private static string DescribeCpu() =>
+        $"cpu ({Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB)";
 }
