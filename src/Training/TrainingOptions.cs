@@ -22,13 +22,6 @@ public sealed class TrainingOptions
 
     public IEnumerable<string> DatasetRoots => DataRoots.Append(FashionMnistDir).Append(MnistDir).Append(Cifar10Dir);
 
-    /// <summary>Whether <paramref name="path"/> is one of <paramref name="roots"/> or inside one, after resolving "..".</summary>
-    public static bool IsInside(string path, IEnumerable<string> roots)
-    {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        return roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)))
-            .Any(root => full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
-    }
 
     /// <summary>The Training section of appsettings.json beside the program, overridden by Training__* environment variables.</summary>
     public static TrainingOptions FromConfiguration()

@@ -43,8 +43,10 @@ public static class WebSetup
         app.UseStaticFiles();
         // Routing after the status pages, so that a re-executed request (/status/404) is routed to its page.
         app.UseRouting();
+        app.UseCrossSiteGuard();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets().AllowAnonymous();
         app.MapAccountApi();

@@ -52,7 +52,9 @@ public sealed class SignInFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A bearer token for a new user of that role (and that token role, by default the same).</summary>
-    public async Task<HttpClient> ClientAsAsync(string user, string role, string? tokenRole = null)
+    public Task<HttpClient> ClientAsAsync(string user, string role, string? tokenRole = null) => ClientAsAsync(user, role, tokenRole, null);
+
+    public async Task<HttpClient> ClientAsAsync(string user, string role, string? tokenRole, DelegatingHandler? handler)
     {
         using var scope = Services.CreateScope();
         var dbs = scope.ServiceProvider.GetRequiredService<IDbContextFactory<DashboardDb>>();
@@ -62,7 +64,7 @@ public sealed class SignInFactory : WebApplicationFactory<Program>
         var (token, prefix, hash) = ApiTokens.New();
         db.ApiTokens.Add(new ApiToken { UserId = row.Id, Name = "test", Prefix = prefix, Hash = hash, Role = tokenRole ?? role, CreatedAt = DateTime.UtcNow });
         await db.SaveChangesAsync();
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = handler is null ? CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }) : CreateDefaultClient(new Uri("http://localhost"), handler);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
@@ -300,6 +302,118 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.Contains("not loopback", output);
         Assert.DoesNotContain("Dashboard is running at", output);
     }
+
+    [Fact]
+    public async Task A_token_cannot_manage_tokens_or_users_so_a_read_only_token_never_becomes_an_admin_one()
+    {
+        using var readOnlyRoot = await app.ClientAsAsync("root", Roles.Admin, tokenRole: Roles.Viewer, handler: new CookieHandler(new CookieContainer()));
+        var page = await readOnlyRoot.GetAsync("/account/tokens");
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        // With an antiforgery token from a page it may read, the forms refuse it too.
+        using var launcher = await app.ClientAsAsync("root", Roles.Admin);
+        var runId = await launcher.LaunchAsync(Spec.Replace("\"max_epochs\": 200", "\"max_epochs\": 1"));
+        var token = Regex.Match(await readOnlyRoot.GetStringAsync($"/runs/{runId}"), "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        var minted = await readOnlyRoot.PostAsync("/account/tokens", new FormUrlEncodedContent(new Dictionary<string, string>
+            { ["__RequestVerificationToken"] = token, ["_handler"] = "new-token", ["name"] = "escalate", ["role"] = Roles.Admin }));
+        Assert.True(minted.StatusCode == HttpStatusCode.Forbidden, $"{minted.StatusCode}: {await minted.Content.ReadAsStringAsync()}");
+        var user = await readOnlyRoot.PostAsync("/admin/users", new FormUrlEncodedContent(new Dictionary<string, string>
+            { ["__RequestVerificationToken"] = token, ["_handler"] = "new-user", ["name"] = "intruder", ["password"] = "a-long-password", ["role"] = Roles.Admin }));
+        Assert.Equal(HttpStatusCode.Forbidden, user.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await launcher.GetAsync("/admin/users")).StatusCode);
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync();
+        Assert.False(await db.ApiTokens.AnyAsync(t => t.Name == "escalate"));
+        Assert.False(await db.Users.AnyAsync(u => u.Name == "intruder"));
+    }
+
+    [Fact]
+    public async Task A_disabled_users_tokens_stop_working()
+    {
+        using var dave = await app.ClientAsAsync("dave", Roles.Researcher);
+        Assert.Equal(HttpStatusCode.OK, (await dave.GetAsync("/api/runs")).StatusCode);
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync();
+        await db.Users.Where(u => u.Name == "dave").ExecuteUpdateAsync(u => u.SetProperty(x => x.Disabled, true));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await dave.GetAsync("/api/runs")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Origin", "https://evil.example")]
+    [InlineData("Origin", "http://localhost:8888")]
+    [InlineData("Origin", "null")]
+    [InlineData("Sec-Fetch-Site", "cross-site")]
+    [InlineData("Sec-Fetch-Site", "same-site")]
+    public async Task A_change_sent_from_another_page_is_refused_and_nothing_is_stored(string header, string value)
+    {
+        using var erin = await app.ClientAsAsync("erin", Roles.Researcher);
+        var before = (await erin.GetFromJsonAsync<JsonElement[]>("/api/runs?limit=1000"))!.Length;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/experiments") { Content = new StringContent(Spec, Encoding.UTF8, "application/json") };
+        request.Headers.Add(header, value);
+        Assert.Equal(HttpStatusCode.Forbidden, (await erin.SendAsync(request)).StatusCode);
+        Assert.Equal(before, (await erin.GetFromJsonAsync<JsonElement[]>("/api/runs?limit=1000"))!.Length);
+        // The same request from this site's own pages goes through.
+        using var own = new HttpRequestMessage(HttpMethod.Post, "/api/experiments/preview") { Content = new StringContent(Spec, Encoding.UTF8, "application/json") };
+        own.Headers.Add("Origin", "http://localhost");
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        Assert.Equal(HttpStatusCode.OK, (await erin.SendAsync(own)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_researchers_page_forms_cannot_cancel_or_edit_another_researchers_run()
+    {
+        using var alice = await app.ClientAsAsync("alice", Roles.Researcher);
+        var id = await alice.LaunchAsync(Spec);
+        using var bob = await app.ClientAsAsync("bob", Roles.Researcher, null, new CookieHandler(new CookieContainer()));
+        var page = await bob.GetStringAsync($"/runs/{id}");
+        // The cancel button is not offered to bob, and the form posted anyway changes nothing.
+        Assert.Matches("id=\"cancel-form\"[^>]*hidden", page);
+        var token = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        foreach (var (handler, extra) in new[] { ("cancel-run", ""), ("run-notes", "bob was here") })
+        {
+            var response = await bob.PostAsync($"/runs/{id}", new FormUrlEncodedContent(new Dictionary<string, string>
+                { ["__RequestVerificationToken"] = token, ["_handler"] = handler, ["tags"] = "bob", ["notes"] = extra }));
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+        var run = await alice.RunAsync(id);
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("cancel_requested_at").ValueKind);
+        Assert.Empty(run.GetProperty("tags").EnumerateArray());
+        Assert.Equal("", run.GetProperty("notes").GetString());
+        await alice.PostAsync($"/api/runs/{id}/cancel", null);
+    }
+
+    [Theory]
+    [InlineData("//evil.example/x")]
+    [InlineData("/\\evil.example")]
+    [InlineData("/\t/evil.example")]
+    [InlineData("https://evil.example/")]
+    public async Task After_sign_in_only_a_path_on_this_site_is_followed(string returnUrl)
+    {
+        using var client = app.CreateDefaultClient(new Uri("http://localhost"), new CookieHandler(new CookieContainer()));
+        var form = await client.GetStringAsync("/login");
+        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["name"] = "root", ["password"] = SignInFactory.AdminPassword, ["returnUrl"] = returnUrl.Replace("\\t", "\t"),
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location!.ToString());
+        Assert.Contains("samesite=strict", response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("dashboard.session")).ToLowerInvariant());
+    }
+
+    [Theory]
+    [InlineData("http://localhost:5000", true)]
+    [InlineData("http://127.0.0.1:5000", true)]
+    [InlineData("http://[::1]:5000", true)]
+    [InlineData("http://0.0.0.0:8080", false)]
+    [InlineData("http://[::]:8080", false)]
+    [InlineData("http://*:8080", false)]
+    [InlineData("http://+:8080", false)]
+    [InlineData("http://gpu-box:8080", false)]
+    [InlineData("http://127.0.0.1:80:5000", false)]
+    [InlineData("http://[::1]x:5000", false)]
+    [InlineData("http://[::1]@0.0.0.0:5000", false)]
+    [InlineData("http://127.1:5000", false)]
+    public void A_listening_address_is_loopback_only_as_kestrel_reads_it(string url, bool loopback) =>
+        Assert.Equal(loopback, AuthSetup.IsLoopback(url));
 
     private sealed class CookieHandler(CookieContainer cookies) : DelegatingHandler
     {

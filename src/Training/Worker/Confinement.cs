@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Dashboard.Training.Specs;
 
@@ -12,11 +13,11 @@ public static partial class Confinement
 {
     public static void Check(ExperimentSpec spec, TrainingOptions training, string dataDir, SpecErrors errors)
     {
-        if (spec.Dataset?.Folder is { } folder && !TrainingOptions.IsInside(folder, training.DatasetRoots))
+        if (spec.Dataset?.Folder is { } folder && !IsInside(folder, training.DatasetRoots))
             errors.Add("dataset.folder", $"{folder} is outside the data folders this dashboard reads ({string.Join(", ", training.DatasetRoots.Select(Path.GetFullPath))}; more with Training:DataRoots)");
         foreach (var reference in spec.LossFunc.MinimaFrom)
-            if (!RunReference().IsMatch(reference) && !TrainingOptions.IsInside(reference, [dataDir]))
-                errors.Add("loss_func.minima_from", $"{reference}: name a run (project/00003) or a checkpoint inside {Path.GetFullPath(dataDir)}");
+            if (!RunReference().IsMatch(reference) && !IsCheckpoint(reference, dataDir))
+                errors.Add("loss_func.minima_from", $"{reference}: name a run (project/00003) or a checkpoint (.pt) inside {Path.Combine(Path.GetFullPath(dataDir), "runs")}");
     }
 
     public static void Check(IEnumerable<ExperimentSpec> specs, TrainingOptions training, string dataDir)
@@ -25,6 +26,37 @@ public static partial class Confinement
         foreach (var spec in specs) Check(spec, training, dataDir, errors);
         if (errors.Any) throw new InvalidSpecException(errors);
     }
+
+    /// <summary>A checkpoint file of some run: under DataDir/runs, a .pt file (never the database or other files there).</summary>
+    public static bool IsCheckpoint(string path, string dataDir) =>
+        path.EndsWith(".pt", StringComparison.Ordinal) && IsInside(path, [Path.Combine(dataDir, "runs")]);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is one of <paramref name="roots"/> or inside one, compared as real paths: ".."
+    /// resolved, and symbolic links followed where the path exists, so a link inside a root cannot lead out of it.
+    /// </summary>
+    public static bool IsInside(string path, IEnumerable<string> roots)
+    {
+        var full = Real(path);
+        return roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(Real)
+            .Any(root => full == root || full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    }
+
+    private static string Real(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (!OperatingSystem.IsLinux()) return full;
+        var resolved = realpath(full, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return full;  // does not exist (yet): nothing to follow
+        try { return Marshal.PtrToStringUTF8(resolved)!; }
+        finally { free(resolved); }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc")]
+    private static extern void free(IntPtr p);
 
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}/\d+$")]
     private static partial Regex RunReference();

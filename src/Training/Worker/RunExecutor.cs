@@ -262,7 +262,7 @@ public sealed class RunExecutor(
                 return Checkpoints.Latest(storage.CheckpointDir(runId))
                     ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
         }
-        if (!TrainingOptions.IsInside(reference, [storage.DataDir]))
+        if (!Confinement.IsCheckpoint(reference, storage.DataDir))
             throw new UnauthorizedAccessException($"loss_func.minima_from: {reference} is outside this dashboard's data folder");
         return reference;
     }

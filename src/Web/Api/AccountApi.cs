@@ -19,13 +19,14 @@ public static class AccountApi
             var user = await passwords.CheckAsync(name ?? "", password ?? "");
             if (user is null)
             {
-                // The name may be logged; the password never is.
-                log.LogWarning("Failed sign-in for {Name} from {Remote}", name, http.Connection.RemoteIpAddress);
+                // The name is logged when it is a valid one (a password typed into it, or a forged log line, is not).
+                var shown = Passwords.Problem(name ?? "", new string('x', Passwords.MinLength), Data.Roles.Viewer) is null ? name : "(not a valid name)";
+                log.LogWarning("Failed sign-in for {Name} from {Remote}", shown, http.Connection.RemoteIpAddress);
                 return Results.LocalRedirect($"/login?failed=1&returnUrl={Uri.EscapeDataString(back)}");
             }
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user.Name, user.Role, CookieAuthenticationDefaults.AuthenticationScheme));
             return Results.LocalRedirect(back);
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(AuthSetup.SignInLimit);
 
         app.MapPost("/account/logout", async (HttpContext http) =>
         {
@@ -36,5 +37,5 @@ public static class AccountApi
 
     /// <summary>Only a path on this site: a crafted link must not send people elsewhere after they sign in.</summary>
     private static string SafeReturn(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") && !url.Any(char.IsControl) ? url : "/";
 }

@@ -59,8 +59,16 @@ public static class RunsApi
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
-            var (runId, name) = (await launcher.RerunAsync([id], http.User.Name(), ct))[0];
-            return Results.Created($"/api/runs/{runId}", new { run_id = runId, name });
+            try
+            {
+                var (runId, name) = (await launcher.RerunAsync([id], http.User.Name(), ct))[0];
+                return Results.Created($"/api/runs/{runId}", new { run_id = runId, name });
+            }
+            catch (Dashboard.Training.Specs.InvalidSpecException e)
+            {
+                // A spec launched under another configuration may name a folder this one does not allow.
+                return Results.ValidationProblem(e.Errors.ToDictionary(), title: "This run's spec cannot be launched again here.");
+            }
         }).RequireAuthorization(AuthSetup.Researcher);
 
         // Full resolution by default (exports); ?points=N returns at most N, min/max downsampled for charts.

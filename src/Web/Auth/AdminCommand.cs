@@ -14,7 +14,8 @@ public static class AdminCommand
         if (string.IsNullOrEmpty(password))
         {
             Console.Error.Write($"password for {name}: ");
-            password = Console.ReadLine() ?? "";
+            password = Console.IsInputRedirected ? Console.ReadLine() ?? "" : ReadHidden();
+            Console.Error.WriteLine();
         }
         if (Passwords.Problem(name, password, Roles.Admin) is { } problem)
         {
@@ -32,5 +33,17 @@ public static class AdminCommand
         await app.Services.GetRequiredService<Passwords>().CreateAsync(name, password, Roles.Admin);
         Console.WriteLine($"created admin {name}");
         return 0;
+    }
+
+    /// <summary>A line typed at the terminal, not echoed.</summary>
+    private static string ReadHidden()
+    {
+        var text = new System.Text.StringBuilder();
+        while (Console.ReadKey(intercept: true) is var key && key.Key != ConsoleKey.Enter)
+        {
+            if (key.Key == ConsoleKey.Backspace) { if (text.Length > 0) text.Length--; }
+            else if (!char.IsControl(key.KeyChar)) text.Append(key.KeyChar);
+        }
+        return text.ToString();
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using System.Threading.RateLimiting;
 
 namespace Dashboard.Web.Auth;
 
@@ -15,7 +16,7 @@ namespace Dashboard.Web.Auth;
 /// </summary>
 public static class AuthSetup
 {
-    public const string Researcher = "researcher", Admin = "admin";
+    public const string Researcher = "researcher", Admin = "admin", People = "people", SignInLimit = "sign-in";
     private const string Smart = "dashboard";
 
     public static void AddDashboardAuth(this WebApplicationBuilder builder)
@@ -67,7 +68,16 @@ public static class AuthSetup
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Researcher, p => p.RequireRole(Roles.Researcher, Roles.Admin))
-            .AddPolicy(Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Admin, p => p.RequireRole(Roles.Admin))
+            // Tokens and users are managed by people, never by a script's token (which could mint a stronger one).
+            .AddPolicy(People, p => p.RequireAuthenticatedUser().RequireAssertion(c => c.User.Identity?.AuthenticationType != ApiTokens.Scheme));
+        // Password guessing: a few tries a minute from one address.
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInLimit, c => RateLimitPartition.GetFixedWindowLimiter(c.Connection.RemoteIpAddress?.ToString() ?? "",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) }));
+        });
     }
 
     private static Task Status(RedirectContext<CookieAuthenticationOptions> c, int status)
@@ -92,6 +102,14 @@ public static class AuthSetup
             .Concat((config["https_ports"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => $"https://*:{p}"))
             .Where(u => u.Length > 0).ToList();
         var open = urls.Where(u => !IsLoopback(u)).ToList();
+        // And the addresses the server really took (endpoints set in code, defaults): a second look once it listens.
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (app.Urls.Where(u => !IsLoopback(u)).ToList() is not { Count: > 0 } bound) return;
+            Console.Error.WriteLine($"Sign-in is off (Auth:SignIn=false) and the dashboard listens on {string.Join(", ", bound)}, which is not loopback: stopping.");
+            Environment.ExitCode = 2;
+            app.Lifetime.StopApplication();
+        });
         if (open.Count == 0) return;
         throw new InvalidOperationException(
             $"Sign-in is off (Auth:SignIn=false) and the dashboard would listen on {string.Join(", ", open)}, which is not loopback: " +
@@ -99,12 +117,21 @@ public static class AuthSetup
             "from Auth__AdminName and Auth__AdminPassword, or `dotnet Dashboard.Web.dll create-admin NAME`), or listen on 127.0.0.1 only.");
     }
 
-    public static bool IsLoopback(string url)
+    /// <summary>
+    /// Whether a listening address (or a bare host name) is loopback, read as Kestrel reads it: "localhost", or a host
+    /// that is wholly a loopback IP. Kestrel binds any other host, or one it cannot parse, to every interface.
+    /// </summary>
+    public static bool IsLoopback(string urlOrHost)
     {
-        var host = url.Contains("://") ? url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..] : url;
-        host = host.Split('/')[0];
-        host = host.StartsWith('[') ? host[1..host.IndexOf(']')] : host.Split(':')[0];
-        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+        string host;
+        if (urlOrHost.Contains("://"))
+        {
+            try { host = BindingAddress.Parse(urlOrHost).Host; }
+            catch (FormatException) { return false; }
+        }
+        else host = urlOrHost;
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip) && ip.ToString() == host);
     }
 
     /// <summary>The first admin, from configuration, when sign-in is on and no user exists yet.</summary>

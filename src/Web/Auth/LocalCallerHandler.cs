@@ -21,6 +21,12 @@ public sealed class LocalCallerHandler(IOptionsMonitor<AuthenticationSchemeOptio
         // No address: an in-process caller (the test host).
         if (remote is not null && !IPAddress.IsLoopback(remote))
             return Task.FromResult(AuthenticateResult.Fail("sign-in is off, so only callers on this machine are served"));
+        // A proxy on this machine makes every visitor look local: with sign-in off, proxied requests are refused.
+        if (Request.Headers.ContainsKey("X-Forwarded-For") || Request.Headers.ContainsKey("Forwarded") || Request.Headers.ContainsKey("X-Real-IP"))
+            return Task.FromResult(AuthenticateResult.Fail("sign-in is off, so requests through a proxy are refused; turn sign-in on"));
+        // A page elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) reaches us with its name.
+        if (!AuthSetup.IsLoopback(Request.Host.Host))
+            return Task.FromResult(AuthenticateResult.Fail($"sign-in is off, so only localhost is served, not {Request.Host.Host}"));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(CurrentUser.Principal(CurrentUser.LocalName, Roles.Admin, LocalCallerHandler.Scheme), LocalCallerHandler.Scheme)));
     }
 
