@@ -3,8 +3,8 @@ namespace Dashboard.Web.Auth;
 /// <summary>Headers that keep the pages from being framed, sniffed or made to load scripts from elsewhere.</summary>
 public static class SecurityHeaders
 {
-    // Inline module scripts start each page's script and plotly writes inline styles; everything loads from here.
-    private const string Policy = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
+    // Scripts only from this site, none inline (wwwroot/js/app.js starts each page's); plotly writes inline styles.
+    private const string Policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
                                   "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; " +
                                   "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
