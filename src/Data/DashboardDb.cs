@@ -52,6 +52,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
         {
             e.Property(x => x.Name).HasMaxLength(64);
             e.Property(x => x.Role).HasMaxLength(16);
+            e.Property(x => x.SecurityStamp).HasMaxLength(64);
             e.HasIndex(x => x.Name).IsUnique();
         });
         b.Entity<ApiToken>(e =>

@@ -168,6 +168,10 @@ public sealed class User
     public required string Role { get; set; }
     public DateTime CreatedAt { get; set; }
     public bool Disabled { get; set; }
+    /// <summary>Changes with the password, or when the user's sessions are ended; a session cookie carrying another is refused.</summary>
+    public string SecurityStamp { get; set; } = NewStamp();
+
+    public static string NewStamp() => Guid.NewGuid().ToString("N");
 }
 
 /// <summary>

@@ -163,6 +163,11 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.True(cookie.HttpOnly);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/users")).StatusCode);
 
+        // A new password ends the sessions signed in with the old one.
+        var root = await (await app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync()).Users.SingleAsync(u => u.Name == "root");
+        await app.Services.GetRequiredService<Passwords>().SetPasswordAsync(root.Id, SignInFactory.AdminPassword);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
+
         // Secrets are never logged: neither the configured admin password, nor a mistyped one, nor the cookie.
         Assert.Contains(app.Logged, m => m.Contains("Failed sign-in for root"));
         Assert.DoesNotContain(app.Logged, m => m.Contains(SignInFactory.AdminPassword) || m.Contains("not-the-password") || m.Contains(cookie.Value));

@@ -21,6 +21,7 @@ public sealed class Users : Migration
             role = t.Column<string>(maxLength: 16, nullable: false),
             created_at = t.Column<DateTime>(nullable: false),
             disabled = t.Column<bool>(nullable: false),
+            security_stamp = t.Column<string>(maxLength: 64, nullable: false),
         }, constraints: t => t.PrimaryKey("pk_users", x => x.id));
         m.CreateIndex("ix_users_name", "users", "name", unique: true);
 

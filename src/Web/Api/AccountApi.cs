@@ -24,7 +24,7 @@ public static class AccountApi
                 log.LogWarning("Failed sign-in for {Name} from {Remote}", shown, http.Connection.RemoteIpAddress);
                 return Results.LocalRedirect($"/login?failed=1&returnUrl={Uri.EscapeDataString(back)}");
             }
-            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Principal(user.Name, user.Role, CookieAuthenticationDefaults.AuthenticationScheme));
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, CurrentUser.Session(user, CookieAuthenticationDefaults.AuthenticationScheme, DateTime.UtcNow));
             return Results.LocalRedirect(back);
         }).AllowAnonymous().RequireRateLimiting(AuthSetup.SignInLimit);
 

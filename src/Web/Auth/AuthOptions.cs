@@ -14,6 +14,11 @@ public sealed class AuthOptions
     public string? AdminName { get; set; }
     public string? AdminPassword { get; set; }
 
+    /// <summary>A session idle this long ends (sliding).</summary>
     [Range(1, 24 * 30)]
     public int SessionHours { get; set; } = 12;
+
+    /// <summary>A session ends this long after signing in, however active.</summary>
+    [Range(1, 24 * 90)]
+    public int MaxSessionHours { get; set; } = 24 * 7;
 }

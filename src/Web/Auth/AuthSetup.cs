@@ -44,21 +44,25 @@ public static class AuthSetup
                 // The API answers with a status; only pages redirect to the sign-in page.
                 o.Events.OnRedirectToLogin = c => Status(c, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = c => Status(c, StatusCodes.Status403Forbidden);
-                // A disabled user is signed out at the next request, and a changed role applies at once.
+                // Checked on every request: a disabled user, a changed password (a new security stamp) or a session older
+                // than the absolute limit is signed out; a changed role applies at once.
                 o.Events.OnValidatePrincipal = async c =>
                 {
                     var dbs = c.HttpContext.RequestServices.GetRequiredService<IDbContextFactory<DashboardDb>>();
                     await using var db = await dbs.CreateDbContextAsync();
                     var name = c.Principal!.Name();
                     var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name);
-                    if (user is null || user.Disabled)
+                    var signedIn = DateTime.TryParse(c.Principal.FindFirst(CurrentUser.SignedInClaim)?.Value, null,
+                        System.Globalization.DateTimeStyles.RoundtripKind, out var t) ? t : DateTime.MinValue;
+                    if (user is null || user.Disabled || c.Principal.FindFirst(CurrentUser.StampClaim)?.Value != user.SecurityStamp
+                        || DateTime.UtcNow - signedIn > TimeSpan.FromHours(auth.MaxSessionHours))
                     {
                         c.RejectPrincipal();
                         await c.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                     }
                     else if (user.Role != c.Principal!.Role())
                     {
-                        c.ReplacePrincipal(CurrentUser.Principal(user.Name, user.Role, CookieAuthenticationDefaults.AuthenticationScheme));
+                        c.ReplacePrincipal(CurrentUser.Session(user, CookieAuthenticationDefaults.AuthenticationScheme, signedIn));
                         c.ShouldRenew = true;
                     }
                 };

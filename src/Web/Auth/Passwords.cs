@@ -55,6 +55,8 @@ public sealed class Passwords(IDbContextFactory<DashboardDb> dbs)
         await using var db = await dbs.CreateDbContextAsync(ct);
         var user = await db.Users.FirstAsync(u => u.Id == userId, ct);
         user.PasswordHash = Hasher.HashPassword(user, password);
+        // Every session signed in with the old password ends.
+        user.SecurityStamp = User.NewStamp();
         await db.SaveChangesAsync(ct);
     }
 
