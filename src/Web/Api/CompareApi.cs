@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Dashboard.Data;
@@ -47,21 +46,14 @@ public static class CompareApi
             if (ids.Where(id => !found.ContainsKey(id)).ToList() is { Count: > 0 } missing)
                 return Results.Problem(statusCode: StatusCodes.Status404NotFound, detail: $"no run with id {string.Join(", ", missing)}");
             var ordered = ids.Select(id => found[id]).ToList();
-            var series = await ReadSeriesAsync(db, ids, key, x, ct);
+            bool grouped = !string.IsNullOrWhiteSpace(group);
+            var series = await ComparedSeries.ReadAsync(dbs, ordered, key, x, target, full: grouped, ct);
 
             bool wall = x == SeriesAxes.Wall;
-            object Xs(IEnumerable<double> xs) => wall ? xs.Select(Iso).ToArray() : xs.ToArray();
+            object Xs(double[] xs) => wall ? xs.Select(Iso).ToArray() : xs;
             var json = ordered.Select(r =>
             {
                 var s = series[r.Id];
-                var kept = s.Downsampled(target);
-                double? divergedX = null, divergedY = null;
-                if (r.DivergedAtStep is { } at && s.Steps.Count > 0)
-                {
-                    divergedX = Finite(s.XOf(at));
-                    int last = s.Steps.FindLastIndex(step => step <= at);
-                    divergedY = last >= 0 ? s.Values[last] : null;
-                }
                 return new
                 {
                     id = r.Id,
@@ -69,21 +61,21 @@ public static class CompareApi
                     status = r.Status,
                     diverged_at_step = r.DivergedAtStep,
                     @params = JsonNode.Parse(r.Params),
-                    x = Xs(kept.Select(p => p.X)),
-                    y = kept.Select(p => p.Y).ToArray(),
-                    diverged_x = wall ? (object?)(divergedX is { } dx ? Iso(dx) : null) : divergedX,
-                    diverged_y = divergedY,
+                    x = Xs(s.X),
+                    y = s.Y,
+                    diverged_x = wall ? (object?)(s.DivergedX is { } dx ? Iso(dx) : null) : s.DivergedX,
+                    diverged_y = s.DivergedY,
                 };
             }).ToList();
 
-            var groups = string.IsNullOrWhiteSpace(group) ? [] : ordered
-                .GroupBy(r => RunParameters.Json(ValueOf(r, group)))
-                .Select(g => (Value: ValueOf(g.First(), group), Runs: g.ToList()))
+            var groups = !grouped ? [] : ordered
+                .GroupBy(r => RunParameters.Json(ValueOf(r, group!)))
+                .Select(g => (Value: ValueOf(g.First(), group!), Runs: g.ToList()))
                 .OrderBy(g => g.Value is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.PositiveInfinity)
                 .ThenBy(g => RunParameters.Json(g.Value), StringComparer.Ordinal)
                 .Select(g =>
                 {
-                    var band = SeriesBands.Of([.. g.Runs.Select(r => series[r.Id].Curve())], target);
+                    var band = SeriesBands.Of([.. g.Runs.Select(r => series[r.Id].Full!.Value)], target);
                     return new
                     {
                         value = g.Value?.DeepClone(),
@@ -122,131 +114,7 @@ public static class CompareApi
     /// <summary>A run's value of a dotted key: its sweep's, else its spec's; null where it has none.</summary>
     private static JsonNode? ValueOf(Run run, string key) => RunParameters.Of(run).GetValueOrDefault(key);
 
-    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
     /// <summary>Wall-clock x values travel as milliseconds since 1970 and leave as ISO 8601 UTC.</summary>
     private static string Iso(double unixMs) =>
         DateTime.UnixEpoch.AddTicks((long)Math.Round(unixMs * TimeSpan.TicksPerMillisecond)).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>One run's stored points of the key, full resolution, with each point's x on the chosen axis.</summary>
-    private sealed class Series
-    {
-        public readonly List<long> Steps = [];
-        public readonly List<double> Values = [];
-        public readonly List<DateTime> Times = [];
-        public double[] X = [];
-        /// <summary>x of any step, stored or not: the axis's own mapping.</summary>
-        public Func<long, double> XOf = _ => double.NaN;
-
-        public List<(double X, double Y)> Downsampled(int target)
-        {
-            var kept = Downsampling.MinMax([.. Steps.Zip(Values)], target);
-            var points = new List<(double, double)>(kept.Count);
-            int i = 0;  // kept points are stored points in step order: walk forward to each
-            foreach (var (step, value) in kept)
-            {
-                while (Steps[i] != step) i++;
-                if (double.IsFinite(X[i])) points.Add((X[i], value));
-            }
-            return points;
-        }
-
-        public (double[] X, double[] Y) Curve() => (X, [.. Values]);
-    }
-
-    // Raw ADO rather than EF: a hundred runs of 10,000 points each are a million rows, and the compare page is waiting.
-    private static async Task<Dictionary<long, Series>> ReadSeriesAsync(DashboardDb db, long[] ids, string key, string axis, CancellationToken ct)
-    {
-        var conn = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(ct);
-        bool timed = axis is SeriesAxes.Relative or SeriesAxes.Wall;
-        var series = ids.ToDictionary(id => id, _ => new Series());
-        await ReadPointsAsync(conn, ids, key, timed, series, ct);
-
-        if (axis == SeriesAxes.Step)
-            foreach (var s in series.Values) (s.X, s.XOf) = ([.. s.Steps.Select(step => (double)step)], step => step);
-        else if (axis == SeriesAxes.Epoch || SeriesAxes.IsCounter(axis))
-        {
-            var axes = ids.ToDictionary(id => id, _ => new Series());
-            await ReadPointsAsync(conn, ids, axis == SeriesAxes.Epoch ? "epoch" : axis, false, axes, ct);
-            foreach (var (id, s) in series)
-            {
-                var known = axes[id].Steps.Zip(axes[id].Values).ToList();
-                Func<IReadOnlyList<long>, double[]> map = axis == SeriesAxes.Epoch
-                    ? steps => SeriesAxes.Epochs(known, steps)
-                    : steps => SeriesAxes.Interpolate(known, steps, fromZero: true);
-                s.X = map(s.Steps);
-                s.XOf = step => map([step])[0];
-            }
-        }
-        else
-        {
-            var origins = axis == SeriesAxes.Relative ? await FirstTimesAsync(conn, ids, ct) : [];
-            foreach (var (id, s) in series)
-            {
-                s.X = axis == SeriesAxes.Relative
-                    ? SeriesAxes.SecondsSince(s.Times, origins.GetValueOrDefault(id, s.Times.FirstOrDefault()))
-                    : SeriesAxes.SecondsSince(s.Times, DateTime.UnixEpoch).Select(sec => sec * 1000).ToArray();
-                // A step between stored points: its time read off the run's own points.
-                var known = s.Steps.Zip(s.X).ToList();
-                s.XOf = step => SeriesAxes.Interpolate(known, [step], fromZero: false)[0];
-            }
-        }
-        return series;
-    }
-
-    private static async Task ReadPointsAsync(DbConnection conn, long[] ids, string key, bool timed, Dictionary<long, Series> into, CancellationToken ct)
-    {
-        await using var cmd = conn.CreateCommand();
-        // One walk along the primary key (run_id, key, step) per run, by one prepared statement.
-        cmd.CommandText = $"SELECT step, value{(timed ? ", time" : "")} FROM metric_points WHERE run_id = @r AND key = @k ORDER BY step";
-        var run = Add(cmd, "@r", 0L);
-        Add(cmd, "@k", key);
-        foreach (var id in ids)
-        {
-            run.Value = id;
-            var s = into[id];
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                s.Steps.Add(reader.GetInt64(0));
-                s.Values.Add(reader.GetDouble(1));
-                if (timed) s.Times.Add(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc));
-            }
-        }
-    }
-
-    /// <summary>When each run stored its first point, of any key: the origin of relative time.</summary>
-    private static async Task<Dictionary<long, DateTime>> FirstTimesAsync(DbConnection conn, long[] ids, CancellationToken ct)
-    {
-        await using var cmd = conn.CreateCommand();
-        // One index probe per (run, key) the summaries know of, instead of reading every point of every key.
-        cmd.CommandText = "SELECT s.run_id, (SELECT p.time FROM metric_points p WHERE p.run_id = s.run_id AND p.key = s.key ORDER BY p.step LIMIT 1) " +
-                          $"FROM metric_summaries s WHERE s.run_id IN ({InList(cmd, ids)})";
-        var first = new Dictionary<long, DateTime>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            if (reader.IsDBNull(1)) continue;
-            long run = reader.GetInt64(0);
-            var t = DateTime.SpecifyKind(reader.GetDateTime(1), DateTimeKind.Utc);
-            if (!first.TryGetValue(run, out var f) || t < f) first[run] = t;
-        }
-        return first;
-    }
-
-    private static string InList(DbCommand cmd, long[] ids)
-    {
-        for (int i = 0; i < ids.Length; i++) Add(cmd, $"@r{i}", ids[i]);
-        return string.Join(", ", ids.Select((_, i) => $"@r{i}"));
-    }
-
-    private static DbParameter Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-        return p;
-    }
 }
