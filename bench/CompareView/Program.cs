@@ -4,6 +4,7 @@
 // own process. Each repetition is a new tab of one browser with a profile on disk (its cache warm, as a researcher's).
 //   dotnet Dashboard.Bench.CompareView.dll WEB_DLL [RUNS] [POINTS] [REPETITIONS] [SCREENSHOT.png]
 // BENCH_DATA_DIR=DIR keeps the seeded folder for another round (profiling): seeded when empty, reused, not deleted.
+// BENCH_QUERY=... is added to the page's address, to time another view (e.g. "&group=optimizer.lr&smooth=0.9").
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -46,7 +47,7 @@ try
     try
     {
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var page = $"{url}/compare?runs={string.Join(",", ids)}&key=loss";
+        var page = $"{url}/compare?runs={string.Join(",", ids)}&key=loss{Environment.GetEnvironmentVariable("BENCH_QUERY")}";
 
         using var playwright = await Playwright.CreateAsync();
         // A profile on disk, as a researcher's browser has: its cache keeps plotly.js compiled between visits.

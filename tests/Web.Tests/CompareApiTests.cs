@@ -60,6 +60,19 @@ public sealed class CompareApiTests(DashboardFactory factory) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task Points_an_axis_cannot_place_are_left_out_and_counted()
+    {
+        // Still in its first epoch: no epoch has ended, so no epoch length is known yet.
+        var run = await factory.AddRunAsync("first-epoch", status: RunStatus.Running);
+        await factory.WriteAsync(run.Id, Start, ("loss", 1, 3), ("loss", 2, 2), ("loss", 3, 1));
+        var series = (await CompareAsync($"runs={run.Id}&key=loss&x=epoch")).GetProperty("runs")[0];
+        Assert.Equal(3, series.GetProperty("stored_points").GetInt32());
+        Assert.Equal(0, series.GetProperty("x").GetArrayLength());
+        Assert.Equal(0, series.GetProperty("y").GetArrayLength());
+        Assert.Equal(3, (await CompareAsync($"runs={run.Id}&key=loss&x=step")).GetProperty("runs")[0].GetProperty("x").GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_long_series_comes_back_min_max_downsampled_to_the_points_asked_for()
     {
         var run = await factory.AddRunAsync("long");

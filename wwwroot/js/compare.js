@@ -109,13 +109,13 @@ export function compareRuns(root) {
     const traces = [...(s.group ? groupTraces(data.groups, s) : runTraces(data.runs, s)), ...divergenceTrace(data.runs)];
     const lines = s.group ? data.groups.length : data.runs.length;
     const layout = {
-      title: { text: data.key },
       xaxis: { title: { text: xLabel }, type: data.x === 'wall' ? 'date' : s.logx ? 'log' : 'linear' },
       yaxis: { title: { text: data.key }, type: s.logy ? 'log' : 'linear' },
       showlegend: lines <= maxLegend,
-      legend: { orientation: 'h' },
+      // Above the plot: below it, a legend of several rows would cover the x-axis title.
+      legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1.02, yanchor: 'bottom' },
       hovermode: 'closest',
-      margin: { t: 40, r: 20, b: 50, l: 60 },
+      margin: { t: 30, r: 20, b: 50, l: 60 },
     };
     await Plotly.react(chart, traces, layout, { responsive: true, displaylogo: false });
     draws++;
@@ -123,10 +123,14 @@ export function compareRuns(root) {
     if (!chart.dataset.firstDrawnAt) chart.dataset.firstDrawnAt = String(performance.now());
     chart.dataset.draws = String(draws);
     chart.dataset.state = 'drawn';
-    const empty = data.runs.filter(r => r.y.length === 0).map(r => r.name);
-    status.textContent = empty.length === data.runs.length
-      ? `No ${data.key} points stored for these runs.`
-      : empty.length ? `No ${data.key} points for ${empty.join(', ')}.` : '';
+    const names = runs => runs.length === data.runs.length ? 'these runs'
+      : runs.slice(0, 5).map(r => r.name).join(', ') + (runs.length > 5 ? ` and ${runs.length - 5} more` : '');
+    const missing = data.runs.filter(r => r.stored_points === 0);
+    const unplaced = data.runs.filter(r => r.stored_points > 0 && r.y.length === 0);
+    status.textContent = [
+      missing.length ? `No ${data.key} points stored for ${names(missing)}.` : '',
+      unplaced.length ? `The ${data.key} points of ${names(unplaced)} have no place on the ${xLabel} axis (${data.x === 'epoch' ? 'no epoch finished yet' : `no ${data.x} logged`}).` : '',
+    ].filter(Boolean).join(' ');
   }
 
   async function update() {

@@ -61,6 +61,7 @@ public static class CompareApi
                     status = r.Status,
                     diverged_at_step = r.DivergedAtStep,
                     @params = JsonNode.Parse(r.Params),
+                    stored_points = s.Stored,
                     x = Xs(s.X),
                     y = s.Y,
                     diverged_x = wall ? (object?)(s.DivergedX is { } dx ? Iso(dx) : null) : s.DivergedX,

@@ -7,9 +7,10 @@ namespace Dashboard.Web.Api;
 
 /// <summary>
 /// One run's series of the compared key on the chosen x-axis: min/max downsampled for drawing, the point where the run
-/// diverged, and (for bands) every point. x is NaN nowhere: points the axis cannot place are left out.
+/// diverged, and (for bands) every point. x is NaN nowhere: points the axis cannot place are left out (a run that has
+/// not finished an epoch has no epoch axis yet), so <paramref name="Stored"/> says how many points there are.
 /// </summary>
-internal sealed record ComparedSeries(double[] X, double[] Y, double? DivergedX, double? DivergedY, (double[] X, double[] Y)? Full)
+internal sealed record ComparedSeries(int Stored, double[] X, double[] Y, double? DivergedX, double? DivergedY, (double[] X, double[] Y)? Full)
 {
     /// <param name="target">At most this many points per run (min/max downsampling).</param>
     /// <param name="full">Whether every point is wanted too (grouping into bands).</param>
@@ -89,7 +90,7 @@ internal sealed record ComparedSeries(double[] X, double[] Y, double? DivergedX,
                 divergedY = last >= 0 ? points.Points[last].Value : null;
             }
             var all = full ? Placed(XAt(All(points)), [.. points.Points.Select(p => p.Value)]) : ((double[], double[])?)null;
-            result[run.Id] = new(x, y, divergedX, divergedY, all);
+            result[run.Id] = new(points.Points.Count, x, y, divergedX, divergedY, all);
         }
         return result;
     }
