@@ -58,6 +58,8 @@ public static class WebSetup
         app.MapWorkersApi();
         app.MapDashboardHealth();
         app.MapRunLiveApi();
+        app.MapCompareApi();
+        app.MapExportApi();
         app.MapRazorComponents<App>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -4,6 +4,7 @@ import { watchRun } from './run-live.js';
 import { watchRuns, watchSweep } from './runs-live.js';
 import { enhanceForm } from './experiment-form.js';
 import { watchWorkers } from './workers-live.js';
+import { compareRuns } from './compare.js';
 
 const byId = id => document.getElementById(id);
 
@@ -12,3 +13,4 @@ if (byId('runs')) watchRuns(byId('runs'));
 if (byId('experiment')) watchSweep(byId('experiment'));
 if (byId('experiment-form')) enhanceForm(byId('experiment-form'));
 if (byId('workers')) watchWorkers(byId('workers'), byId('workers-empty'));
+if (byId('compare')) compareRuns(byId('compare'));
