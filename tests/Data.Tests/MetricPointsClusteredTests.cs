@@ -23,7 +23,17 @@ public sealed class MetricPointsClusteredTests : IDisposable
         var storage = new StorageOptions { DataDir = _dir };
         await using (var db = DataServices.Open(storage))
             await db.GetService<IMigrator>().MigrateAsync("20261122000007_RunBrowser");
-        var id = await DataLayerTests.AddRunAsync(storage);
+        long id;
+        // Written as SQL: the EF model is the latest schema's, which has columns this older one lacks.
+        await using (var db = DataServices.Open(storage))
+        {
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO experiments (name, spec, created_at) VALUES ('hps', '{{}}', '2026-11-22 08:00:00')");
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO runs (experiment_id, project, number, status, spec, created_at, epoch, max_epochs, params, tags, notes)
+                VALUES (1, 'hps', 1, 'queued', '{{}}', '2026-11-22 08:00:00', 0, 1, '{{}}', '', '')
+                """);
+            id = await db.Database.SqlQueryRaw<long>("SELECT id AS Value FROM runs").SingleAsync();
+        }
         var t0 = new DateTime(2026, 11, 22, 8, 0, 0, DateTimeKind.Utc);
         // Interleaved as trainers write them: every key at each step.
         var points = Enumerable.Range(1, 500).SelectMany(s => new[] { "loss", "lr", "updates" }.Select(k =>
