@@ -42,7 +42,7 @@ function createChart(el) {
 // kept), so that a long or fast run never makes the page redraw ever longer curves.
 const MaxTracePoints = 3000;
 // Each extendTraces redraws a whole chart; a page of a dozen charts redraws them at most this often.
-const DrawEveryMs = 400;
+const DrawEveryMs = 200;
 const ChartPoints = 1500;
 
 function markDivergence(chart, step) {
