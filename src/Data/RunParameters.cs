@@ -52,6 +52,14 @@ public static class RunParameters
     /// <summary>Canonical text of a value, for equality: 0.01 from the sweep and 0.01 from the spec are one value.</summary>
     public static string Json(JsonNode? value) => value?.ToJsonString() ?? "null";
 
+    /// <summary>Every leaf of a JSON object by its dotted key (lists kept whole), in key order.</summary>
+    public static SortedDictionary<string, JsonNode?> Flatten(JsonNode? node)
+    {
+        var flat = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        Flatten(node, "", flat);
+        return flat;
+    }
+
     private static void Flatten(JsonNode? node, string prefix, SortedDictionary<string, JsonNode?> into)
     {
         if (node is JsonObject o && (o.Count > 0 || prefix == ""))

@@ -1,32 +1,14 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dashboard.Data;
 
 namespace Dashboard.Training.Specs;
 
-/// <summary>A spec as dotted keys and their values (optimizer.lr → 0.01), the names sweeps, filters and tables use.</summary>
+/// <summary>A spec as dotted keys and the text of their values (optimizer.lr → 0.01), as the form and the runs table show them.</summary>
 public static class SpecPaths
 {
     /// <summary>Every leaf of the JSON by its dotted key; lists are kept whole ([64,32]), strings without quotes.</summary>
-    public static Dictionary<string, string> Flatten(JsonNode? node)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        Walk(node, "", result);
-        return result;
-    }
+    public static Dictionary<string, string> Flatten(JsonNode? node) =>
+        RunParameters.Flatten(node).Where(kv => kv.Key.Length > 0).ToDictionary(kv => kv.Key, kv => Display(kv.Value), StringComparer.Ordinal);
 
-    private static void Walk(JsonNode? node, string prefix, Dictionary<string, string> into)
-    {
-        if (node is JsonObject obj)
-        {
-            foreach (var (key, child) in obj) Walk(child, prefix.Length == 0 ? key : $"{prefix}.{key}", into);
-            return;
-        }
-        if (prefix.Length == 0) return;
-        into[prefix] = Display(node);
-    }
-
-    public static string Display(JsonNode? value) =>
-        value is null ? "null"
-        : value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>()
-        : value.ToJsonString();
+    public static string Display(JsonNode? value) => RunParameters.Display(value);
 }
