@@ -23,9 +23,9 @@ public abstract class ChromiumTest : IAsyncLifetime
         });
     }
 
-    protected async Task<IPage> NewPageAsync()
+    protected async Task<IPage> NewPageAsync(BrowserNewPageOptions? options = null)
     {
-        var page = await Browser.NewPageAsync();
+        var page = await Browser.NewPageAsync(options);
         page.Console += (_, m) => { if (m.Type == "error") ConsoleErrors.Add(m.Text); };
         page.PageError += (_, e) => ConsoleErrors.Add(e);
         return page;
@@ -36,5 +36,9 @@ public abstract class ChromiumTest : IAsyncLifetime
         await Browser.DisposeAsync();
         _playwright.Dispose();
         App.Dispose();
+        Disposed();
     }
+
+    /// <summary>What a test class holds beyond the app and the browser.</summary>
+    protected virtual void Disposed() { }
 }

@@ -6,12 +6,12 @@ using Microsoft.Playwright;
 namespace Dashboard.Browser.Tests;
 
 /// <summary>In Debian's Chromium: compare really trained runs, change the x-axis, group seeds into a band, export.</summary>
-public sealed class CompareTests : IAsyncLifetime
+public sealed class CompareTests : ChromiumTest
 {
-    private readonly BrowserFactory _app = new();
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private HttpClient _http = null!;
+    private HttpClient? _http;
+    private HttpClient Http => _http ??= new HttpClient { BaseAddress = new Uri(App.BaseUrl) };
+
+    protected override void Disposed() => _http?.Dispose();
 
     // 160 training samples in batches of 50: 4 steps an epoch, 12 in all.
     private const string Base = """
@@ -19,30 +19,9 @@ public sealed class CompareTests : IAsyncLifetime
         "max_epochs": 3, "batch_size": 50
         """;
 
-    public async Task InitializeAsync()
-    {
-        _app.StartServer();
-        _http = new HttpClient { BaseAddress = new Uri(_app.BaseUrl) };
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        _http.Dispose();
-        _app.Dispose();
-    }
-
     private async Task<long[]> LaunchAndFinishAsync(string spec)
     {
-        var response = await _http.PostAsync("/api/experiments", new StringContent(spec, Encoding.UTF8, "application/json"));
+        var response = await Http.PostAsync("/api/experiments", new StringContent(spec, Encoding.UTF8, "application/json"));
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         var ids = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         foreach (var id in ids)
@@ -50,22 +29,13 @@ public sealed class CompareTests : IAsyncLifetime
             var deadline = DateTime.UtcNow.AddSeconds(120);
             while (true)
             {
-                var status = (await _http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("status").GetString();
+                var status = (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("status").GetString();
                 if (status is "completed" or "failed" or "diverged" or "cancelled") break;
                 Assert.True(DateTime.UtcNow < deadline, $"run {id} still {status}");
                 await Task.Delay(200);
             }
         }
         return ids;
-    }
-
-    private static async Task<(IPage Page, List<string> Errors)> OpenAsync(IBrowser browser)
-    {
-        var page = await browser.NewPageAsync(new() { AcceptDownloads = true });
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-        page.PageError += (_, e) => errors.Add(e);
-        return (page, errors);
     }
 
     private static Task<int> Draws(IPage page) =>
@@ -91,9 +61,9 @@ public sealed class CompareTests : IAsyncLifetime
         var seeds = await LaunchAndFinishAsync($$"""{ "name": "seeds", {{Base}}, "optimizer": { "name": "sgd", "lr": 0.1 }, "sweep": { "parameters": { "seed": [0, 1, 2] } } }""");
         var other = await LaunchAndFinishAsync($$"""{ "name": "slow", {{Base}}, "optimizer": { "name": "sgd", "lr": 0.05 } }""");
         var ids = string.Join(",", seeds.Concat(other));
-        var (page, errors) = await OpenAsync(_browser);
+        var page = await NewPageAsync(new() { AcceptDownloads = true });
 
-        await page.GotoAsync($"{_app.BaseUrl}/compare?runs={ids}&key=loss");
+        await page.GotoAsync($"{App.BaseUrl}/compare?runs={ids}&key=loss");
         await page.WaitForFunctionAsync("() => document.getElementById('compare-chart').dataset.draws === '1'");
         // The data was asked for once, by the page's preload, which the script's fetch then took.
         Assert.Equal(1, await page.EvaluateAsync<int>("() => performance.getEntriesByType('resource').filter(e => e.name.includes('/api/compare?')).length"));
@@ -170,19 +140,19 @@ public sealed class CompareTests : IAsyncLifetime
         // The export link downloads every stored point of the compared runs.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-csv"));
         Assert.Equal("metrics-4-runs.csv", download.SuggestedFilename);
-        var path = Path.Combine(_app.DataDir, "export.csv");
+        var path = Path.Combine(App.DataDir, "export.csv");
         await download.SaveAsAsync(path);
         var rows = (await File.ReadAllLinesAsync(path)).ToList();
         Assert.Equal("run,key,step,value,time", rows[0]);
         foreach (var (id, name) in seeds.Concat(other).Zip(new[] { "seeds/00001", "seeds/00002", "seeds/00003", "slow/00001" }))
         {
-            var loss = (await _http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key=loss"))!;
+            var loss = (await Http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key=loss"))!;
             var exported = rows.Skip(1).Select(r => r.Split(',')).Where(r => r[0] == name && r[1] == "loss").ToList();
             Assert.Equal(loss.Select(p => p.GetProperty("step").GetInt64().ToString()), exported.Select(r => r[2]));
             Assert.Equal(loss.Select(p => p.GetProperty("value").GetDouble()), exported.Select(r => double.Parse(r[3], System.Globalization.CultureInfo.InvariantCulture)));
             Assert.Equal(3, rows.Count(r => r.StartsWith($"{name},val_accuracy,")));
         }
-        Assert.Empty(errors);
+        Assert.Empty(ConsoleErrors);
     }
 
     [Fact]
@@ -193,17 +163,17 @@ public sealed class CompareTests : IAsyncLifetime
             { "name": "boom", "dataset": { "name": "hyperspheres", "n": 600, "p": 16, "d": 3, "classes": 3 },
               "model": { "name": "mlp", "layer_size": [32] }, "optimizer": { "name": "sgd", "lr": 1e7 }, "batch_size": 30, "max_epochs": 50 }
             """);
-        var run = await _http.GetFromJsonAsync<JsonElement>($"/api/runs/{diverged[0]}");
+        var run = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{diverged[0]}");
         Assert.Equal("diverged", run.GetProperty("status").GetString());
         var step = run.GetProperty("diverged_at_step").GetInt64();
-        var (page, errors) = await OpenAsync(_browser);
+        var page = await NewPageAsync(new() { AcceptDownloads = true });
 
-        await page.GotoAsync($"{_app.BaseUrl}/compare?runs={healthy[0]},{diverged[0]}&key=loss&x=step");
+        await page.GotoAsync($"{App.BaseUrl}/compare?runs={healthy[0]},{diverged[0]}&key=loss&x=step");
         await page.WaitForFunctionAsync("() => document.getElementById('compare-chart').dataset.draws === '1'");
         var marker = (await TracesAsync(page)).EnumerateArray().Single(t => t.GetProperty("meta").GetString() == "diverged");
         Assert.Equal("x", marker.GetProperty("symbol").GetString());
         Assert.Equal((double)step, Assert.Single(Doubles(marker.GetProperty("x"))));
         await Assertions.Expect(page.Locator($"#param-diff th a[href='runs/{diverged[0]}'] + .badge")).ToHaveTextAsync("diverged");
-        Assert.Empty(errors);
+        Assert.Empty(ConsoleErrors);
     }
 }
