@@ -163,6 +163,18 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.True(cookie.HttpOnly);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/admin/users")).StatusCode);
 
+        // The Users page: add a user; the last active admin can neither be disabled nor lose the role.
+        async Task<string> PostUsers(Dictionary<string, string> fields)
+        {
+            var page = await client.GetStringAsync("/admin/users");
+            fields["__RequestVerificationToken"] = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+            return await (await client.PostAsync("/admin/users", new FormUrlEncodedContent(fields))).Content.ReadAsStringAsync();
+        }
+        Assert.Contains("Added frank (viewer).", await PostUsers(new() { ["_handler"] = "new-user", ["name"] = "frank", ["password"] = "a-long-password", ["role"] = Roles.Viewer }));
+        var rootId = (await (await app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync()).Users.SingleAsync(u => u.Name == "root")).Id;
+        Assert.Contains("The last active admin cannot be disabled.", await PostUsers(new() { ["_handler"] = $"user-{rootId}", ["change"] = "toggle", ["role"] = Roles.Admin }));
+        Assert.Contains("The last active admin keeps the admin role.", await PostUsers(new() { ["_handler"] = $"user-{rootId}", ["change"] = "role", ["role"] = Roles.Viewer }));
+
         // A new password ends the sessions signed in with the old one.
         var root = await (await app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync()).Users.SingleAsync(u => u.Name == "root");
         await app.Services.GetRequiredService<Passwords>().SetPasswordAsync(root.Id, SignInFactory.AdminPassword);
