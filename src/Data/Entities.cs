@@ -95,7 +95,17 @@ public sealed class RunMessage
 /// <summary>Tags are kept as one comma-separated column: few per run, and filtered with a LIKE on both databases.</summary>
 public static class RunTags
 {
+    /// <summary>All of a run's tags together, as stored.</summary>
     public const int MaxLength = 512;
+    public const int MaxTag = 40;
+    /// <summary>A run's notes (free text, kept beside its tags).</summary>
+    public const int MaxNotes = 20_000;
+
+    /// <summary>A tag is 1 to <see cref="MaxTag"/> characters, without commas (they separate tags).</summary>
+    public static bool IsValid(string tag) => tag.Length is > 0 and <= MaxTag && !tag.Contains(',');
+
+    /// <summary>Whether these tags, stored together, fit the column.</summary>
+    public static bool Fit(IEnumerable<string> tags) => Format(tags).Length <= MaxLength;
 
     public static string[] Parse(string? text) =>
         (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -138,7 +138,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         async Task<HttpResponseMessage> SignIn(string password)
         {
             var form = await client.GetStringAsync("/login");
-            var token = Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+            var token = RunsClient.AntiforgeryToken(form);
             return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["__RequestVerificationToken"] = token, ["name"] = "root", ["password"] = password, ["returnUrl"] = "/workers",
@@ -167,7 +167,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         async Task<string> PostUsers(Dictionary<string, string> fields)
         {
             var page = await client.GetStringAsync("/admin/users");
-            fields["__RequestVerificationToken"] = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+            fields["__RequestVerificationToken"] = RunsClient.AntiforgeryToken(page);
             return await (await client.PostAsync("/admin/users", new FormUrlEncodedContent(fields))).Content.ReadAsStringAsync();
         }
         Assert.Contains("Added frank (viewer).", await PostUsers(new() { ["_handler"] = "new-user", ["name"] = "frank", ["password"] = "a-long-password", ["role"] = Roles.Viewer }));
@@ -329,7 +329,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         // With an antiforgery token from a page it may read, the forms refuse it too.
         using var launcher = await app.ClientAsAsync("root", Roles.Admin);
         var runId = await launcher.LaunchAsync(Spec.Replace("\"max_epochs\": 200", "\"max_epochs\": 1"));
-        var token = Regex.Match(await readOnlyRoot.GetStringAsync($"/runs/{runId}"), "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var token = RunsClient.AntiforgeryToken(await readOnlyRoot.GetStringAsync($"/runs/{runId}"));
         Assert.NotEmpty(token);
         var minted = await readOnlyRoot.PostAsync("/account/tokens", new FormUrlEncodedContent(new Dictionary<string, string>
             { ["__RequestVerificationToken"] = token, ["_handler"] = "new-token", ["name"] = "escalate", ["role"] = Roles.Admin }));
@@ -383,7 +383,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         var page = await bob.GetStringAsync($"/runs/{id}");
         // The cancel button is not offered to bob, and the form posted anyway changes nothing.
         Assert.Matches("id=\"cancel-form\"[^>]*hidden", page);
-        var token = Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var token = RunsClient.AntiforgeryToken(page);
         foreach (var (handler, extra) in new[] { ("cancel-run", ""), ("run-notes", "bob was here") })
         {
             var response = await bob.PostAsync($"/runs/{id}", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -406,7 +406,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
     {
         using var client = app.CreateDefaultClient(new Uri("http://localhost"), new CookieHandler(new CookieContainer()));
         var form = await client.GetStringAsync("/login");
-        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        var token = RunsClient.AntiforgeryToken(form);
         var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["__RequestVerificationToken"] = token, ["name"] = "root", ["password"] = SignInFactory.AdminPassword, ["returnUrl"] = returnUrl.Replace("\\t", "\t"),

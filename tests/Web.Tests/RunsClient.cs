@@ -34,6 +34,10 @@ internal static class RunsClient
         }
     }
 
+    /// <summary>The antiforgery token of the first form in a page, as a browser would post it back.</summary>
+    public static string AntiforgeryToken(string html) =>
+        System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+
     public static Task<JsonElement> WaitFinishedAsync(this HttpClient client, long id) =>
         client.WaitForAsync(id, r => r.GetProperty("status").GetString() is "completed" or "failed" or "diverged" or "cancelled", "finished");
 }

@@ -41,9 +41,9 @@ public static class RunsApi
         {
             var errors = new Dictionary<string, string[]>();
             var tags = edit.Tags?.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            if (tags?.FirstOrDefault(t => t.Length > 40 || t.Contains(',')) is { } bad) errors["tags"] = [$"'{bad}': a tag is 1 to 40 characters, without commas"];
-            else if (tags is not null && RunTags.Format(tags).Length > RunTags.MaxLength) errors["tags"] = [$"at most {RunTags.MaxLength} characters of tags"];
-            if (edit.Notes is { Length: > RunEdit.MaxNotes }) errors["notes"] = [$"at most {RunEdit.MaxNotes:N0} characters"];
+            if (tags?.FirstOrDefault(t => !RunTags.IsValid(t)) is { } bad) errors["tags"] = [$"'{bad}': a tag is 1 to {RunTags.MaxTag} characters, without commas"];
+            else if (tags is not null && !RunTags.Fit(tags)) errors["tags"] = [$"at most {RunTags.MaxLength} characters of tags"];
+            if (edit.Notes is { Length: > RunTags.MaxNotes }) errors["notes"] = [$"at most {RunTags.MaxNotes:N0} characters"];
             if (errors.Count > 0) return Results.ValidationProblem(errors);
             await using var db = await dbs.CreateDbContextAsync(ct);
             var run = await db.Runs.FindAsync([id], ct);
@@ -112,10 +112,7 @@ public static class RunsApi
     private static IResult Forbidden(Run run) => Results.Problem(statusCode: StatusCodes.Status403Forbidden,
         detail: $"run {run.DisplayName} was launched by {run.LaunchedBy ?? "nobody known"}; a researcher changes only their own runs");
 
-    public sealed record RunEdit(string[]? Tags, string? Notes)
-    {
-        public const int MaxNotes = 20_000;
-    }
+    public sealed record RunEdit(string[]? Tags, string? Notes);
 
     /// <summary>Latest, lowest and highest value of each metric of these runs, from the summary rows.</summary>
     private static async Task<Dictionary<long, Dictionary<string, object>>> MetricsOf(DashboardDb db, List<long> ids, CancellationToken ct) =>

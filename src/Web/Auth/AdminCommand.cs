@@ -23,14 +23,15 @@ public static class AdminCommand
             return 2;
         }
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
-        var dbs = app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<DashboardDb>>();
-        await using (var db = await dbs.CreateDbContextAsync())
-            if (db.Users.Any(u => u.Name == name))
-            {
-                Console.Error.WriteLine($"create-admin: there is already a user {name}");
-                return 2;
-            }
-        await app.Services.GetRequiredService<Passwords>().CreateAsync(name, password, Roles.Admin);
+        try
+        {
+            await app.Services.GetRequiredService<Passwords>().CreateAsync(name, password, Roles.Admin);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"create-admin: {e.Message}");
+            return 2;
+        }
         Console.WriteLine($"created admin {name}");
         return 0;
     }

@@ -18,10 +18,12 @@ public sealed class Passwords(IDbContextFactory<DashboardDb> dbs)
         : !Roles.All.Contains(role) ? $"a role is one of {string.Join(", ", Roles.All)}"
         : null;
 
+    /// <summary>A new user; an unusable name, password or role, or a name already taken, throws ArgumentException saying which.</summary>
     public async Task<User> CreateAsync(string name, string password, string role, CancellationToken ct = default)
     {
         if (Problem(name, password, role) is { } problem) throw new ArgumentException(problem);
         await using var db = await dbs.CreateDbContextAsync(ct);
+        if (await db.Users.AnyAsync(u => u.Name == name, ct)) throw new ArgumentException($"there is already a user {name}");
         var user = new User { Name = name, PasswordHash = "", Role = role, CreatedAt = DateTime.UtcNow };
         user.PasswordHash = Hasher.HashPassword(user, password);
         db.Users.Add(user);
