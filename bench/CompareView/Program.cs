@@ -6,9 +6,8 @@
 // BENCH_DATA_DIR=DIR keeps the seeded folder for another round (profiling): seeded when empty, reused, not deleted.
 // BENCH_QUERY=... is added to the page's address, to time another view (e.g. "&group=optimizer.lr&smooth=0.9").
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
+using Dashboard.Bench;
 using Dashboard.Data;
 using Dashboard.Data.Metrics;
 using Microsoft.Playwright;
@@ -32,21 +31,10 @@ try
         ids = [.. db.Runs.OrderBy(r => r.Id).Select(r => r.Id).Take(runs)];
     }
     else ids = await SeedAsync(storage, runs, points);
-    int port;
-    using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
-    var url = $"http://127.0.0.1:{port}";
-    var psi = new ProcessStartInfo("dotnet", [args[0], "--urls", url]) { RedirectStandardOutput = true, RedirectStandardError = true };
-    psi.Environment["Storage__DataDir"] = dataDir;
-    psi.Environment["Logging__LogLevel__Default"] = "Warning";
-    using var web = Process.Start(psi)!;
-    var started = new TaskCompletionSource();
-    web.OutputDataReceived += (_, e) => { if (e.Data?.Contains("Dashboard is running at") == true) started.TrySetResult(); };
-    web.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  [web] {e.Data}"); };
-    web.BeginOutputReadLine();
-    web.BeginErrorReadLine();
-    try
+    await using var app = new DashboardProcess(args[0], dataDir);
+    await app.StartAsync(new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning" });
+    var url = app.Url;
     {
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var page = $"{url}/compare?runs={string.Join(",", ids)}&key=loss{Environment.GetEnvironmentVariable("BENCH_QUERY")}";
 
         using var playwright = await Playwright.CreateAsync();
@@ -94,11 +82,7 @@ try
         if (errors.Count > 0) { Console.Error.WriteLine($"console errors: {string.Join("; ", errors)}"); return 1; }
 
         static double Median(IEnumerable<double> v) => Quantile(v, 0.5);
-        static double Quantile(IEnumerable<double> values, double q)
-        {
-            var s = values.Order().ToArray();
-            return s[(int)Math.Min(s.Length - 1, Math.Ceiling(q * s.Length) - 1)];
-        }
+        static double Quantile(IEnumerable<double> values, double q) => DashboardProcess.Percentile(values.Order().ToArray(), q);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             runs, points_per_run = points, repetitions,
@@ -109,10 +93,6 @@ try
             response_mb = samples[0].bytes / 1e6, traces = samples[0].traces, drawn_points = samples[0].points,
         }));
         return 0;
-    }
-    finally
-    {
-        if (!web.HasExited) web.Kill(entireProcessTree: true);
     }
 }
 finally

@@ -1,4 +1,4 @@
-// The dashboard as its own process for a benchmark: embedded mode on a fresh data folder, a free loopback port, and
+// The dashboard as its own process for a benchmark: embedded mode on a fresh data folder (or one the benchmark keeps), a free loopback port, and
 // Debian's Chromium through Playwright. Shared by the benchmarks under bench/ (compiled into each).
 using System.Diagnostics;
 using System.Net;
@@ -9,14 +9,18 @@ namespace Dashboard.Bench;
 
 public sealed class DashboardProcess : IAsyncDisposable
 {
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("dashboard-bench").FullName;
+    public string DataDir { get; }
     public string Url { get; }
     private readonly string _webDll;
+    /// <summary>A folder made here is removed at the end; one given by the benchmark is its own to keep or remove.</summary>
+    private readonly bool _ownsDataDir;
     private Process? _web;
 
-    public DashboardProcess(string webDll)
+    public DashboardProcess(string webDll, string? dataDir = null)
     {
         _webDll = webDll;
+        _ownsDataDir = dataDir is null;
+        DataDir = dataDir ?? Directory.CreateTempSubdirectory("dashboard-bench").FullName;
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         Url = $"http://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
@@ -29,6 +33,7 @@ public sealed class DashboardProcess : IAsyncDisposable
         psi.Environment["Storage__DataDir"] = DataDir;
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _web = Process.Start(psi)!;
+        _web.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) Console.Error.WriteLine($"  [web] {e.Data}"); };
         _web.BeginErrorReadLine();
         var started = new TaskCompletionSource();
         _web.OutputDataReceived += (_, e) => { if (e.Data?.Contains("Dashboard is running at") == true) started.TrySetResult(); };
@@ -54,6 +59,6 @@ public sealed class DashboardProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        if (_ownsDataDir) try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
     }
 }
