@@ -4,6 +4,7 @@ using Dashboard.Training.Specs;
 using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Quartz;
 
 namespace Dashboard.Cluster.Tests;
 
@@ -84,5 +85,37 @@ public sealed class QueueTests(PostgresServer server) : ClusterTest("dashboard-q
         Assert.Equal(CancelOutcome.Cancelled, await web.Services.GetRequiredService<RunCancellation>().RequestAsync(gpu));
         await using (var db = await dbs.CreateDbContextAsync())
             Assert.Equal(0, await db.RunAttempts.CountAsync(a => a.RunId == gpu));
+    }
+
+    [Fact]
+    public async Task A_run_tried_again_later_goes_back_to_its_own_place_in_the_queue_ahead_of_lower_priority_runs()
+    {
+        // No worker: the queue as Quartz's store holds it, in the order hosts take due triggers (fire time first).
+        var cs = await Cluster.NewDatabaseAsync(server, "requeue");
+        using var web = Cluster.WebNode(cs);
+        var launcher = web.Services.GetRequiredService<RunLauncher>();
+        long urgent = (await launcher.LaunchAsync(SpecJson.Parse(Short("urgent", 5)))).RunIds[0];
+        var sweep = new List<long>();
+        for (int i = 0; i < 5; i++) sweep.Add((await launcher.LaunchAsync(SpecJson.Parse(Short("sweep", 0)))).RunIds[0]);
+        var scheduler = await web.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        static bool Requeues(ITrigger t) => t.JobDataMap.ContainsKey(TrainRunJob.RequeueKey) && t.JobDataMap.GetLong(TrainRunJob.RequeueKey) == 1;
+        static long RunOf(ITrigger t) => t.JobDataMap.GetLong(TrainRunJob.RunIdKey);
+        async Task<List<ITrigger>> Queue() =>
+            [.. (await scheduler.GetTriggersOfJob(TrainRunJob.Key)).OrderBy(t => t.NextFireTimeUtc)];
+
+        // The urgent run was taken by a host without the GPUs it needs: its trigger is used up, and it waits a while.
+        await scheduler.UnscheduleJob(TrainRunJob.TriggerFor(urgent));
+        await launcher.RetryLaterAsync(urgent, TimeSpan.FromSeconds(10), recovering: false);
+        var waiting = await Queue();
+        Assert.Equal(sweep, waiting.Where(t => !Requeues(t)).Select(RunOf));
+        var retry = Assert.Single(waiting, Requeues);
+        Assert.Equal(urgent, RunOf(retry));
+        Assert.True(retry.NextFireTimeUtc > DateTimeOffset.UtcNow, "the retry is due at once: it would spin");
+
+        // When the wait is over, the retry (used up in turn) puts the run back where its priority puts it: ahead of
+        // the sweep queued after it, not behind everything queued meanwhile.
+        await launcher.RequeueAsync(urgent, recovering: false);
+        await scheduler.UnscheduleJob(retry.Key);
+        Assert.Equal([urgent, .. sweep], (await Queue()).Select(RunOf));
     }
 }

@@ -38,6 +38,17 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>SIGKILL: no shutdown, no last words, as a power cut.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>SIGSTOP, then SIGCONT: a host that stops answering for a while (a long pause, a cut network) and comes back.</summary>
+    public void Freeze() => Signal("STOP");
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", Pid.ToString()]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{name} {Pid} failed");
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);

@@ -70,8 +70,10 @@ public sealed class Checkpoints
     private void Write(NativeModel model, OptimizerSet optimizers, CheckpointState state, string path)
     {
         var json = Path.ChangeExtension(path, ".json");
-        File.WriteAllText(json + ".tmp", JsonSerializer.Serialize(state with { Spec = _specJson }, Json));
-        File.Move(json + ".tmp", json, overwrite: true);
+        // Named for this process: a host taken for dead that wakes up may still write the same checkpoint for a moment.
+        var tmp = $"{json}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(state with { Spec = _specJson }, Json));
+        File.Move(tmp, json, overwrite: true);
         model.SaveCheckpoint(optimizers, path);
     }
 

@@ -199,6 +199,7 @@ public static class Trainer
                 if (spec.Checkpoint.KeepBest is { } key && epochMetrics.TryGetValue(key, out var value) && checkpoints.IsBest(value))
                     checkpoints.SaveBest(model, optimizers, snapshot with { BestMetric = key, BestValue = value });
             }
+            Torch.ReleaseFreeMemory();
             sink.EpochEnded(epoch, spec.MaxEpochs);
         }
         return new(TrainOutcome.Completed, spec.MaxEpochs, step, null, final);

@@ -37,6 +37,9 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_set_num_threads")]
     public static partial int SetNumThreads(int n);
 
+    [LibraryImport(Lib, EntryPoint = "dn_release_free_memory")]
+    public static partial int ReleaseFreeMemory();
+
     [LibraryImport(Lib, EntryPoint = "dn_get_num_threads")]
     public static partial int GetNumThreads(out int n);
 

@@ -9,6 +9,9 @@ public static class Torch
         return n;
     }
 
+    /// <summary>Hands the free pages of the native heap back to the system (a no-op off glibc).</summary>
+    public static void ReleaseFreeMemory() => NativeMethods.Check(NativeMethods.ReleaseFreeMemory());
+
     public static int Threads
     {
         get { NativeMethods.Check(NativeMethods.GetNumThreads(out var n)); return n; }

@@ -18,7 +18,7 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
     ILogger<RunCancellation> log) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
-    private readonly Dictionary<long, CancellationTokenSource> _training = [];
+    private readonly Dictionary<long, Registration> _training = [];
     private readonly SemaphoreSlim _check = new(0);
 
     /// <param name="by">The user asking, recorded and shown with the run.</param>
@@ -55,18 +55,22 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
     }
 
     /// <summary>The token that stops this run's trainer when a cancel is requested; dispose the result when it ends.</summary>
-    public Registration Register(long runId)
+    public Registration Register(long runId, long attemptId)
     {
-        var cts = new CancellationTokenSource();
-        lock (_training) _training[runId] = cts;
+        var registration = new Registration(this, runId, attemptId, new CancellationTokenSource());
+        lock (_training) _training[runId] = registration;
         _check.Release();  // a request may have come before the run started here
-        return new Registration(this, runId, cts);
+        return registration;
     }
 
-    public sealed class Registration(RunCancellation owner, long runId, CancellationTokenSource cts) : IDisposable
+    public sealed class Registration(RunCancellation owner, long runId, long attemptId, CancellationTokenSource cts) : IDisposable
     {
+        internal long AttemptId => attemptId;
+        internal CancellationTokenSource Source => cts;
         public CancellationToken Token => cts.Token;
         public bool Requested => cts.IsCancellationRequested;
+        /// <summary>Another host took the run over (this one was cut off from the database for too long).</summary>
+        public bool Superseded { get; internal set; }
 
         public void Dispose()
         {
@@ -103,20 +107,24 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
 
     private async Task CancelRequestedAsync(CancellationToken ct)
     {
-        long[] ids;
-        lock (_training) ids = [.. _training.Keys];
+        long[] ids, attempts;
+        lock (_training) (ids, attempts) = ([.. _training.Keys], [.. _training.Values.Select(r => r.AttemptId)]);
         if (ids.Length == 0) return;
         await using var db = await dbs.CreateDbContextAsync(ct);
         var requested = await db.Runs.Where(r => ids.Contains(r.Id) && r.CancelRequestedAt != null).Select(r => r.Id).ToListAsync(ct);
-        foreach (var id in requested)
+        // An attempt ended by someone else: another host found this one silent and took the run over.
+        var superseded = await db.RunAttempts.Where(a => attempts.Contains(a.Id) && a.EndedAt != null).Select(a => a.RunId).ToListAsync(ct);
+        foreach (var id in requested.Concat(superseded).Distinct())
         {
             // Under the lock: a run ending meanwhile disposes its source only after leaving the table.
             lock (_training)
             {
-                if (!_training.TryGetValue(id, out var cts) || cts.IsCancellationRequested) continue;
-                cts.Cancel();
+                if (!_training.TryGetValue(id, out var run) || run.Source.IsCancellationRequested) continue;
+                run.Superseded = superseded.Contains(id);
+                run.Source.Cancel();
             }
-            log.LogInformation("Run {RunId}: cancel requested; stopping it", id);
+            if (superseded.Contains(id)) log.LogWarning("Run {RunId}: another host has taken it over; stopping it here", id);
+            else log.LogInformation("Run {RunId}: cancel requested; stopping it", id);
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Dashboard.Training.Worker;
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
     IOptions<TrainingOptions> training, IOptions<WorkerOptions> worker, StorageOptions storage, RunCancellation cancellation,
-    DeviceAllocator devices, RunLauncher launcher, ILogger<RunExecutor> log)
+    DeviceAllocator devices, RunLauncher launcher, WorkerHeartbeat heartbeat, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
@@ -39,7 +39,7 @@ public sealed class RunExecutor(
         string? error = null;
         long? divergedAt = null;
         // Two ways to stop: the host shutting down (ct: the run goes back to the queue) or a cancel request.
-        using var cancel = cancellation.Register(runId);
+        using var cancel = cancellation.Register(runId, attemptId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
         try
         {
@@ -67,11 +67,11 @@ public sealed class RunExecutor(
                 _ => (RunStatus.Queued, null),
             };
             if (result.Outcome == TrainOutcome.Diverged) error = $"loss became NaN or infinite at step {result.DivergedAtStep}";
-            if (result.Outcome == TrainOutcome.Cancelled) (status, error) = Stopped(cancel.Requested);
+            if (result.Outcome == TrainOutcome.Cancelled) (status, error) = Stopped(cancel);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            (status, error) = Stopped(cancel.Requested);
+            (status, error) = Stopped(cancel);
         }
         catch (Exception e)
         {
@@ -84,13 +84,15 @@ public sealed class RunExecutor(
         await WhileTheDatabaseIsAway(async () =>
         {
             await using var db = await _dbs.CreateDbContextAsync(CancellationToken.None);
-            // Only while it is still this attempt's: a run failed by hand or taken over meanwhile is left as it is.
-            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u
+            // Only while it is still this attempt's: a run failed by hand, or taken over by another host that found
+            // this one silent (its attempt then ended as lost), is left as it is.
+            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running
+                    && db.RunAttempts.Any(a => a.Id == attemptId && a.EndedAt == null)).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, status)
                 .SetProperty(r => r.Error, error)
                 .SetProperty(r => r.DivergedAtStep, divergedAt)
                 .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
-            await db.RunAttempts.Where(a => a.Id == attemptId).ExecuteUpdateAsync(u => u
+            await db.RunAttempts.Where(a => a.Id == attemptId && a.EndedAt == null).ExecuteUpdateAsync(u => u
                 .SetProperty(a => a.EndedAt, DateTime.UtcNow)
                 .SetProperty(a => a.Outcome, status == RunStatus.Queued ? "interrupted" : status)
                 .SetProperty(a => a.Reason, error), CancellationToken.None);
@@ -125,19 +127,25 @@ public sealed class RunExecutor(
             _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
             return null;
         }
+        if (recovering && run.Status == RunStatus.Running && await LivingTrainerAsync(db, runId, now, ct) is { } host)
+        {
+            // Quartz found the host's check-in late, which a database outage alone can cause; the host is alive and
+            // still trains the run. Looked at again a little later, so that the run is taken over if it does die.
+            await launcher.RetryLaterAsync(runId, LookAgain, recovering: true, ct);
+            _log.LogInformation("Run {RunId} is still trained by {Host}, which is alive; not taken over", runId, host);
+            return null;
+        }
         var spec = SpecJson.Parse(run.Spec);
         var lease = devices.TryAcquire(spec.Device, spec.NumGpu);
         if (lease is null)
         {
-            await NotHereAsync(db, run, spec, ct);
+            await NotHereAsync(db, run, spec, recovering, ct);
             return null;
         }
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Recovering a run this very process trains (an embedded restart queues it too) would train it twice.
-            bool oursAlready = recovering && await db.RunAttempts.AnyAsync(a => a.RunId == runId && a.EndedAt == null && a.Host == HostName, ct);
-            int claimed = oursAlready ? 0 : await db.Runs
+            int claimed = await db.Runs
                 .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || (recovering && r.Status == RunStatus.Running)))
                 .ExecuteUpdateAsync(u => u
                     .SetProperty(r => r.Status, RunStatus.Running)
@@ -188,6 +196,28 @@ public sealed class RunExecutor(
         }
     }
 
+    private static readonly TimeSpan LookAgain = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The host of an open attempt of the run that is still alive: this process, or another
+    /// whose heartbeat is fresh. Fresh is measured from the later of its last beat and the moment this host's own
+    /// beats came back, so that right after an outage nobody is taken for dead merely for having been cut off too.
+    /// </summary>
+    private async Task<string?> LivingTrainerAsync(DashboardDb db, long runId, DateTime now, CancellationToken ct)
+    {
+        var hosts = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToListAsync(ct);
+        var beats = await db.WorkerHosts.Where(w => hosts.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.HeartbeatAt, ct);
+        var backSince = heartbeat.ConnectedSince ?? now;
+        foreach (var host in hosts)
+        {
+            // This process, alive by definition: taking its own run over would train it twice here.
+            if (host == HostName) return host;
+            if (beats.TryGetValue(host, out var beat) && now - (beat > backSince ? beat : backSince) < WorkerHeartbeat.LostAfter)
+                return host;
+        }
+        return null;
+    }
+
     // An attempt still open ended without a word: its host died or was killed while training.
     private static async Task CloseLostAttemptsAsync(DashboardDb db, long runId, DateTime now, CancellationToken ct)
     {
@@ -203,7 +233,7 @@ public sealed class RunExecutor(
     /// for more GPUs than it has fails at once; otherwise the run goes back to the queue for a while, for this host
     /// once its GPUs are free or for another host with enough of them.
     /// </summary>
-    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
+    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, bool recovering, CancellationToken ct)
     {
         db.Runs.Attach(run);
         string gpus = spec.NumGpu == 1 ? "1 GPU" : $"{spec.NumGpu} GPUs in a row";
@@ -218,7 +248,7 @@ public sealed class RunExecutor(
             run.Error = devices.CanServe(spec.Device, spec.NumGpu)
                 ? $"waiting for {gpus} to be free on {HostName}"
                 : $"waiting for a worker with {gpus} ({HostName} has {devices.Configured})";
-            await launcher.RetryLaterAsync(run.Id, RetryNotHere, ct);
+            await launcher.RetryLaterAsync(run.Id, RetryNotHere, recovering, ct);
         }
         await db.SaveChangesAsync(ct);
         _events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));
@@ -246,8 +276,9 @@ public sealed class RunExecutor(
         }
     }
 
-    private static (string Status, string Error) Stopped(bool cancelRequested) => cancelRequested
-        ? (RunStatus.Cancelled, "cancelled on request")
+    private static (string Status, string Error) Stopped(RunCancellation.Registration cancel) =>
+        cancel.Superseded ? (RunStatus.Running, "taken over by another host")
+        : cancel.Requested ? (RunStatus.Cancelled, "cancelled on request")
         : (RunStatus.Queued, "interrupted by the host shutting down; it will start again");
 
     /// <summary>"project/00003" is that run's last checkpoint; anything else is a checkpoint file.</summary>

@@ -8,7 +8,8 @@ namespace Dashboard.Training.Worker;
 
 /// <summary>
 /// Advertises this worker on the Workers page: its devices and slots at start, then every few seconds how many runs
-/// it trains. A host that stops beating is shown as lost; Quartz's own cluster check-in is what re-queues its runs.
+/// it trains. A host that stops beating is shown as lost; Quartz's own cluster check-in is what re-queues its runs,
+/// and the beats are what the host taking one over checks first (<see cref="RunExecutor"/>).
 /// </summary>
 public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions<WorkerOptions> options, RunCancellation training,
     ILogger<WorkerHeartbeat> log) : BackgroundService
@@ -18,6 +19,13 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     public static readonly TimeSpan LostAfter = Interval * 4;
     /// <summary>A host silent this long (killed, or its machine gone) leaves the page.</summary>
     private static readonly TimeSpan Forget = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Since when this host's beats have been stored without a miss; null while the database does not take them.
+    /// After an outage every host's last beat is as old as the outage, so another host's beat only says it is gone
+    /// once this one has itself been back long enough to have seen it beat again.
+    /// </summary>
+    public DateTime? ConnectedSince { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,13 +44,15 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
                 me.Devices = devices;
                 me.Slots = options.Value.Slots;
                 me.Busy = training.Count;
-                me.HeartbeatAt = DateTime.UtcNow;
+                var beat = me.HeartbeatAt = DateTime.UtcNow;
                 await db.SaveChangesAsync(stoppingToken);
+                ConnectedSince ??= beat;
                 var forgotten = DateTime.UtcNow - Forget;
                 await db.WorkerHosts.Where(w => w.HeartbeatAt < forgotten).ExecuteDeleteAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                ConnectedSince = null;
                 log.LogWarning("Heartbeat not recorded: {Message}", e.Message);
             }
             try { await Task.Delay(Interval, stoppingToken); } catch (OperationCanceledException) { }

@@ -23,6 +23,7 @@ public static class WorkerServices
         services.AddSingleton<RunLauncher>();
         services.AddSingleton<RunCancellation>();
         services.AddSingleton<DeviceAllocator>();
+        services.AddSingleton<WorkerHeartbeat>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         var storage = new StorageOptions().BindFrom(config);
@@ -59,7 +60,7 @@ public static class WorkerServices
         {
             services.AddHostedService<WorkerStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
-            services.AddHostedService<WorkerHeartbeat>();
+            services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         }
         return services;
@@ -79,15 +80,9 @@ public static class WorkerServices
                 .Select(r => new { r.Id, r.CreatedAt, r.Spec }).ToListAsync(ct);
             await db.Runs.Where(r => r.Status == RunStatus.Running)
                 .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
-            await launcher.QueueAsync(left.Select(r => new RunLauncher.Queued(r.Id, r.CreatedAt, PriorityOf(r.Spec))), ct);
+            await launcher.QueueAsync(left.Select(r => new RunLauncher.Queued(r.Id, r.CreatedAt, RunLauncher.PriorityOf(r.Spec))), ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
-
-        private static int PriorityOf(string spec)
-        {
-            try { return Specs.SpecJson.Parse(spec).Priority; }
-            catch (Specs.InvalidSpecException) { return 0; }
-        }
     }
 }

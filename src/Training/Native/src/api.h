@@ -51,6 +51,7 @@ DN_EXPORT const char* dn_last_error();
 DN_EXPORT int dn_cuda_device_count(int32_t* out);
 DN_EXPORT int dn_set_num_threads(int32_t n);
 DN_EXPORT int dn_get_num_threads(int32_t* out);
+DN_EXPORT int dn_release_free_memory();
 
 DN_EXPORT int dn_dataset_create(const float* x, const int64_t* shape, int32_t ndim, const int64_t* y,
                                 const char* device, void** out);

@@ -33,6 +33,18 @@ DN_EXPORT int dn_set_num_threads(int32_t n) {
   });
 }
 
+// Returns the free pages inside glibc's heaps to the kernel. The thresholds below keep freed step buffers in the
+// heap; a buffer that outlives its step (a checkpoint, an evaluation, the JIT's own data) can then sit above free
+// space that the heap can no longer shrink past, and that space stays resident for the rest of the run. Called once
+// an epoch, so resident memory follows what the run holds instead of the highest layout it ever had.
+DN_EXPORT int dn_release_free_memory() {
+  return dn::guarded("release_free_memory", [] {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+  });
+}
+
 DN_EXPORT int dn_get_num_threads(int32_t* out) {
   return dn::guarded("get_num_threads", [&] { *out = torch::get_num_threads(); });
 }
