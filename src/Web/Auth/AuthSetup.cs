@@ -28,7 +28,7 @@ public static class AuthSetup
         builder.Services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, "cookie, bearer token or local caller", o => o.ForwardDefaultSelector = c =>
                 c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? ApiTokens.Scheme
-                : auth.SignIn ? CookieAuthenticationDefaults.AuthenticationScheme : LocalCallerHandler.Scheme)
+                : auth.SignIn ? CookieAuthenticationDefaults.AuthenticationScheme : LocalCallerHandler.SchemeName)
             .AddCookie(o =>
             {
                 o.LoginPath = "/login";
@@ -50,11 +50,12 @@ public static class AuthSetup
                 {
                     var dbs = c.HttpContext.RequestServices.GetRequiredService<IDbContextFactory<DashboardDb>>();
                     await using var db = await dbs.CreateDbContextAsync();
-                    var name = c.Principal!.Name();
+                    var principal = c.Principal!;
+                    var name = principal.Name();
                     var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name);
-                    var signedIn = DateTime.TryParse(c.Principal.FindFirst(CurrentUser.SignedInClaim)?.Value, null,
+                    var signedIn = DateTime.TryParse(principal.FindFirst(CurrentUser.SignedInClaim)?.Value, null,
                         System.Globalization.DateTimeStyles.RoundtripKind, out var t) ? t : DateTime.MinValue;
-                    if (user is null || user.Disabled || c.Principal.FindFirst(CurrentUser.StampClaim)?.Value != user.SecurityStamp
+                    if (user is null || user.Disabled || principal.FindFirst(CurrentUser.StampClaim)?.Value != user.SecurityStamp
                         || DateTime.UtcNow - signedIn > TimeSpan.FromHours(auth.MaxSessionHours))
                     {
                         c.RejectPrincipal();
@@ -68,7 +69,7 @@ public static class AuthSetup
                 };
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokens.Scheme, null)
-            .AddScheme<AuthenticationSchemeOptions, LocalCallerHandler>(LocalCallerHandler.Scheme, null);
+            .AddScheme<AuthenticationSchemeOptions, LocalCallerHandler>(LocalCallerHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Researcher, p => p.RequireRole(Roles.Researcher, Roles.Admin))

@@ -13,7 +13,7 @@ namespace Dashboard.Web.Auth;
 public sealed class LocalCallerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "Local";
+    public const string SchemeName = "Local";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -27,7 +27,7 @@ public sealed class LocalCallerHandler(IOptionsMonitor<AuthenticationSchemeOptio
         // A page elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) reaches us with its name.
         if (!AuthSetup.IsLoopback(Request.Host.Host))
             return Task.FromResult(AuthenticateResult.Fail($"sign-in is off, so only localhost is served, not {Request.Host.Host}"));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(CurrentUser.Principal(CurrentUser.LocalName, Roles.Admin, LocalCallerHandler.Scheme), LocalCallerHandler.Scheme)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(CurrentUser.Principal(CurrentUser.LocalName, Roles.Admin, LocalCallerHandler.SchemeName), LocalCallerHandler.SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
