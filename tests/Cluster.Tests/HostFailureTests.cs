@@ -41,7 +41,7 @@ public sealed class HostFailureTests(PostgresServer server) : ClusterTest("dashb
             if (run.Epoch < 3 || run.Status != RunStatus.Running) return null;
             return await db.RunAttempts.AsNoTracking().SingleAsync(a => a.RunId == runId);
         }, TimeSpan.FromSeconds(120), () => "the run did not reach epoch 3\n" + Logs());
-        var victim = workers.Single(w => training.Host.EndsWith($":{w.Pid}"));
+        var victim = workers.Single(w => w.Is(training.Host));
         var survivor = workers.Single(w => w != victim);
         victim.KillHard();
 
@@ -57,9 +57,9 @@ public sealed class HostFailureTests(PostgresServer server) : ClusterTest("dashb
         await using var check = await dbs.CreateDbContextAsync();
         var attempts = await check.RunAttempts.AsNoTracking().Where(a => a.RunId == runId).OrderBy(a => a.Number).ToListAsync();
         Assert.Equal(2, attempts.Count);
-        Assert.Equal(("lost", victim.Pid), (attempts[0].Outcome, int.Parse(attempts[0].Host.Split(':')[^1])));
+        Assert.Equal(("lost", true), (attempts[0].Outcome, victim.Is(attempts[0].Host)));
         Assert.Contains("stopped answering", attempts[0].Reason);
-        Assert.Equal(("completed", survivor.Pid), (attempts[1].Outcome, int.Parse(attempts[1].Host.Split(':')[^1])));
+        Assert.Equal(("completed", true), (attempts[1].Outcome, survivor.Is(attempts[1].Host)));
         Assert.True(attempts[1].ResumedAfterEpoch >= 3, $"resumed after epoch {attempts[1].ResumedAfterEpoch}");
 
         // One point per step from 1 to the last, none twice, none missing; one validation point per epoch.
@@ -117,7 +117,7 @@ public sealed class AttemptAndCancelTests(PostgresServer server) : ClusterTest("
         // One attempt allowed: when its host dies, the run is failed, saying why, rather than started again.
         long capped = (await launcher.LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
         var attempt = await Training(capped);
-        workers.Single(w => attempt.Host.EndsWith($":{w.Pid}")).KillHard();
+        workers.Single(w => w.Is(attempt.Host)).KillHard();
         var failed = await Cluster.Eventually(async () => (await RunNow(capped)) is { Status: RunStatus.Failed } r ? r : null,
             TimeSpan.FromSeconds(120), () => "the capped run was not failed\n" + Cluster.Logs(workers));
         Assert.StartsWith("gave up after 1 attempt; the last one: host ", failed.Error);

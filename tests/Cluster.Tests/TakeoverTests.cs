@@ -28,7 +28,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         using var _ = web;
         long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
         var attempt = await TrainingPastEpochAsync(dbs, runId, 2, workers);
-        var trainer = workers.Single(w => attempt.Host.EndsWith($":{w.Pid}"));
+        var trainer = workers.Single(w => w.Is(attempt.Host));
         var other = workers.Single(w => w != trainer);
 
         // Longer than Quartz's check-in interval and threshold together (10 + 7.5 s): when it is back, a host that
@@ -39,7 +39,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
 
         // Right after it, the takeover Quartz makes in that case, made here for certain: the trainer's one slot is
         // busy, so the other host gets it, at a time when the trainer's last stored heartbeat is over 30 s old.
-        await web.Services.GetRequiredService<RunLauncher>().RetryLaterAsync(runId, TimeSpan.Zero, recovering: true);
+        await web.Services.GetRequiredService<RunLauncher>().QueueTakeoverAsync(new RunLauncher.Queued(runId, DateTime.UtcNow, 0));
         await Cluster.Eventually(() => Task.FromResult(other.Output.Contains($"Run {runId} is still trained by {attempt.Host}") ? "" : null),
             TimeSpan.FromSeconds(60), () => "the other host did not look at the run\n" + Cluster.Logs(workers));
         // Then a few more seconds of training, in case anything took it over after all.
@@ -66,7 +66,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         using var _ = web;
         long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
         var attempt = await TrainingPastEpochAsync(dbs, runId, 2, workers);
-        var frozen = workers.Single(w => attempt.Host.EndsWith($":{w.Pid}"));
+        var frozen = workers.Single(w => w.Is(attempt.Host));
         var other = workers.Single(w => w != frozen);
 
         // Silent (no check-in, no heartbeat, no training) but not dead: the other host takes the run over from its
@@ -86,7 +86,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         {
             frozen.Thaw();
         }
-        Assert.EndsWith($":{other.Pid}", taken.Host);
+        Assert.True(other.Is(taken.Host), taken.Host);
 
         // Back, the first host finds its attempt ended and stops training; the run stays with the other host.
         await Cluster.Eventually(() => Task.FromResult(frozen.Output.Contains($"Run {runId}: another host has taken it over; stopping it here") ? "" : null),

@@ -28,6 +28,9 @@ public sealed class WorkerProcess : IDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>Whether an attempt's or the Workers page's host name (machine:pid:tag) is this process.</summary>
+    public bool Is(string host) => host.Split(':') is [_, var pid, ..] && pid == Pid.ToString();
     public bool HasExited => _process.HasExited;
 
     public string Output

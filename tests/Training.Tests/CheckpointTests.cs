@@ -68,7 +68,7 @@ public sealed class CheckpointTests : IDisposable
         var rec = new Recorder();
         Trainer.Train(spec, data, rec, CancellationToken.None, new TrainContext { CheckpointDir = _dir });
 
-        var periodic = Directory.GetFiles(_dir, "epoch-*.pt").Select(Path.GetFileName).Order().ToArray();
+        var periodic = Directory.GetFiles(_dir, "epoch-*.pt").Select(f => Path.GetFileName(f)!).Order().ToArray();
         Assert.Equal(["epoch-0003.pt", "epoch-0004.pt"], periodic);
         Assert.Equal(Path.Combine(_dir, "epoch-0004.pt"), Checkpoints.Latest(_dir));
         var best = Checkpoints.StateOf(Path.Combine(_dir, "best.pt"));

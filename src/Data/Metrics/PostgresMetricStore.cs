@@ -6,7 +6,17 @@ namespace Dashboard.Data.Metrics;
 /// <summary>Points by binary COPY and their summaries by one upsert, in one transaction.</summary>
 public sealed class PostgresMetricStore(StorageOptions storage) : IMetricStore
 {
-    private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(storage.ResolvedConnectionString);
+    private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(Bounded(storage.ResolvedConnectionString));
+
+    // A batch holds the run's summary rows until it commits, and a host taking the run over waits for them. A writer
+    // that stops in the middle of one (its process paused, its network cut) must not hold them for long: the server
+    // ends such a batch after 30 s, and the writer sends it again (DatabaseFaults) once it can.
+    private static string Bounded(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = $"{builder.Options} -c statement_timeout=30s -c idle_in_transaction_session_timeout=30s".Trim();
+        return builder.ConnectionString;
+    }
 
     public async Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct)
     {

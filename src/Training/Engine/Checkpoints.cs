@@ -65,13 +65,16 @@ public sealed class Checkpoints
         _best = state.BestValue;
     }
 
+    private static readonly string TempTag = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
     // The .json goes first and the .pt last (each written under a temporary name and renamed), so a .pt on disk
     // always has its own .json beside it, whenever the host dies.
     private void Write(NativeModel model, OptimizerSet optimizers, CheckpointState state, string path)
     {
         var json = Path.ChangeExtension(path, ".json");
-        // Named for this process: a host taken for dead that wakes up may still write the same checkpoint for a moment.
-        var tmp = $"{json}.{Environment.ProcessId}.tmp";
+        // Named for this process: a host taken for dead that wakes up may still write the same checkpoint for a moment
+        // (and in containers sharing the data folder, every worker may be process 1).
+        var tmp = $"{json}.{TempTag}.tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(state with { Spec = _specJson }, Json));
         File.Move(tmp, json, overwrite: true);
         model.SaveCheckpoint(optimizers, path);

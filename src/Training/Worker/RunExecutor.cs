@@ -13,7 +13,7 @@ namespace Dashboard.Training.Worker;
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
     IOptions<TrainingOptions> training, IOptions<WorkerOptions> worker, StorageOptions storage, RunCancellation cancellation,
-    DeviceAllocator devices, RunLauncher launcher, WorkerHeartbeat heartbeat, ILogger<RunExecutor> log)
+    DeviceAllocator devices, WorkerHeartbeat heartbeat, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
@@ -21,7 +21,11 @@ public sealed class RunExecutor(
     private readonly ILogger<RunExecutor> _log = log;
 
     /// <summary>This process, as attempts name it.</summary>
-    public static readonly string HostName = $"{Environment.MachineName}:{Environment.ProcessId}";
+    /// <remarks>
+    /// With a tag of this start: in a container every worker is process 1, and one restarted under the same name
+    /// must not be taken for its predecessor (whose runs would then look alive).
+    /// </remarks>
+    public static readonly string HostName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..4]}";
 
     /// <param name="recovering">Quartz re-fires the run of a host that died: the run is still marked running.</param>
     public async Task ExecuteAsync(long runId, bool recovering, CancellationToken ct)
@@ -38,7 +42,8 @@ public sealed class RunExecutor(
         string status;
         string? error = null;
         long? divergedAt = null;
-        // Two ways to stop: the host shutting down (ct: the run goes back to the queue) or a cancel request.
+        // Three ways to stop: the host shutting down (ct: the run goes back to the queue), a cancel request, or another
+        // host having taken the run over.
         using var cancel = cancellation.Register(runId, attemptId);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
         try
@@ -84,18 +89,21 @@ public sealed class RunExecutor(
         await WhileTheDatabaseIsAway(async () =>
         {
             await using var db = await _dbs.CreateDbContextAsync(CancellationToken.None);
-            // Only while it is still this attempt's: a run failed by hand, or taken over by another host that found
-            // this one silent (its attempt then ended as lost), is left as it is.
-            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running
-                    && db.RunAttempts.Any(a => a.Id == attemptId && a.EndedAt == null)).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.Status, status)
-                .SetProperty(r => r.Error, error)
-                .SetProperty(r => r.DivergedAtStep, divergedAt)
-                .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
-            await db.RunAttempts.Where(a => a.Id == attemptId && a.EndedAt == null).ExecuteUpdateAsync(u => u
+            await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            // This attempt first, and only while it is open: another host that found this one silent and took the
+            // run over has ended it as lost (and holds it locked until its claim commits), and then the run is
+            // that host's to record. A run failed by hand meanwhile is left as it is too.
+            int mine = await db.RunAttempts.Where(a => a.Id == attemptId && a.EndedAt == null).ExecuteUpdateAsync(u => u
                 .SetProperty(a => a.EndedAt, DateTime.UtcNow)
                 .SetProperty(a => a.Outcome, status == RunStatus.Queued ? "interrupted" : status)
                 .SetProperty(a => a.Reason, error), CancellationToken.None);
+            if (mine == 1)
+                await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.Status, status)
+                    .SetProperty(r => r.Error, error)
+                    .SetProperty(r => r.DivergedAtStep, divergedAt)
+                    .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
         }, $"record how run {runId} ended");
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
@@ -105,8 +113,8 @@ public sealed class RunExecutor(
 
     /// <summary>
     /// Takes the run for this host: its devices, then in one transaction the status (only from queued, or from
-    /// running when Quartz recovers a dead host's run, so a run cancelled or taken meanwhile is left alone), the
-    /// attempt, and the points after the checkpoint it resumes from. Null when the run is not this host's to train.
+    /// running when every host with an open attempt of it is dead, on a takeover), the attempt, and the points after
+    /// the checkpoint it resumes from. Null when the run is not this host's to train.
     /// </summary>
     private async Task<Claim?> ClaimAsync(long runId, bool recovering, CheckpointState? resumed, CancellationToken ct)
     {
@@ -114,6 +122,7 @@ public sealed class RunExecutor(
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
         // Idempotent: a trigger fired again for a finished run does nothing.
         if (run is null || RunStatus.IsFinished(run.Status)) return null;
+        if (run.Status == RunStatus.Running && !await TakeOverAsync(db, runId, recovering, ct)) return null;
         var now = DateTime.UtcNow;
         if (run.CancelRequestedAt is not null)
         {
@@ -127,38 +136,33 @@ public sealed class RunExecutor(
             _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
             return null;
         }
-        if (recovering && run.Status == RunStatus.Running && await LivingTrainerAsync(db, runId, now, ct) is { } host)
-        {
-            // Quartz found the host's check-in late, which a database outage alone can cause; the host is alive and
-            // still trains the run. Looked at again a little later, so that the run is taken over if it does die.
-            await launcher.RetryLaterAsync(runId, LookAgain, recovering: true, ct);
-            _log.LogInformation("Run {RunId} is still trained by {Host}, which is alive; not taken over", runId, host);
-            return null;
-        }
         var spec = SpecJson.Parse(run.Spec);
         var lease = devices.TryAcquire(spec.Device, spec.NumGpu);
         if (lease is null)
         {
-            await NotHereAsync(db, run, spec, recovering, ct);
+            await NotHereAsync(db, run, spec, ct);
             return null;
         }
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            int claimed = await db.Runs
-                .Where(r => r.Id == runId && (r.Status == RunStatus.Queued || (recovering && r.Status == RunStatus.Running)))
-                .ExecuteUpdateAsync(u => u
-                    .SetProperty(r => r.Status, RunStatus.Running)
-                    .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
-                    .SetProperty(r => r.FinishedAt, (DateTime?)null)
-                    .SetProperty(r => r.Error, (string?)null)
-                    .SetProperty(r => r.Epoch, resumed == null ? 0 : resumed.Epoch), ct);
-            if (claimed == 0)
+            // The run's row first, with a write that changes nothing: a row lock on PostgreSQL, the write lock on
+            // SQLite. A claim of the same run elsewhere then either committed before, and is read below, or waits.
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, r => r.Status), ct);
+            var status = await db.Runs.Where(r => r.Id == runId).Select(r => r.Status).FirstAsync(ct);
+            bool mine = status == RunStatus.Queued || (status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct));
+            if (!mine)
             {
                 lease.Dispose();
-                _log.LogInformation("Run {RunId} is no longer queued ({Status}); not started here", runId, run.Status);
+                _log.LogInformation("Run {RunId} is {Status}; not started here", runId, status);
                 return null;
             }
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, RunStatus.Running)
+                .SetProperty(r => r.StartedAt, r => r.StartedAt ?? now)
+                .SetProperty(r => r.FinishedAt, (DateTime?)null)
+                .SetProperty(r => r.Error, (string?)null)
+                .SetProperty(r => r.Epoch, resumed == null ? 0 : resumed.Epoch), ct);
             await CloseLostAttemptsAsync(db, runId, now, ct);
             int number = (await db.RunAttempts.Where(a => a.RunId == runId).MaxAsync(a => (int?)a.Number, ct) ?? 0) + 1;
             if (number > worker.Value.MaxAttempts)
@@ -196,26 +200,27 @@ public sealed class RunExecutor(
         }
     }
 
-    private static readonly TimeSpan LookAgain = TimeSpan.FromSeconds(10);
-
     /// <summary>
-    /// The host of an open attempt of the run that is still alive: this process, or another
-    /// whose heartbeat is fresh. Fresh is measured from the later of its last beat and the moment this host's own
-    /// beats came back, so that right after an outage nobody is taken for dead merely for having been cut off too.
+    /// Whether a run marked running may be taken over here: only on a takeover (Quartz's recovery, or the
+    /// <see cref="RunQueueKeeper"/>'s), and only when no host with an open attempt of it is alive. Quartz alone can
+    /// find a living host's check-in late, which a database outage is enough for; the keeper takes the run over
+    /// later should that host really die.
     /// </summary>
-    private async Task<string?> LivingTrainerAsync(DashboardDb db, long runId, DateTime now, CancellationToken ct)
+    private async Task<bool> TakeOverAsync(DashboardDb db, long runId, bool recovering, CancellationToken ct)
     {
-        var hosts = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToListAsync(ct);
-        var beats = await db.WorkerHosts.Where(w => hosts.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.HeartbeatAt, ct);
-        var backSince = heartbeat.ConnectedSince ?? now;
-        foreach (var host in hosts)
+        if (!recovering) return false;
+        var open = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToListAsync(ct);
+        var beats = await db.WorkerHosts.Where(w => open.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.HeartbeatAt, ct);
+        var now = DateTime.UtcNow;
+        foreach (var host in open)
         {
-            // This process, alive by definition: taking its own run over would train it twice here.
-            if (host == HostName) return host;
-            if (beats.TryGetValue(host, out var beat) && now - (beat > backSince ? beat : backSince) < WorkerHeartbeat.LostAfter)
-                return host;
+            if (!heartbeat.IsLost(host, beats.TryGetValue(host, out var beat) ? beat : null, now))
+            {
+                _log.LogInformation("Run {RunId} is still trained by {Host}, which is alive; not taken over", runId, host);
+                return false;
+            }
         }
-        return null;
+        return true;
     }
 
     // An attempt still open ended without a word: its host died or was killed while training.
@@ -226,15 +231,15 @@ public sealed class RunExecutor(
         await db.SaveChangesAsync(ct);
     }
 
-    private static readonly TimeSpan RetryNotHere = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// This host cannot give the run its GPUs now. On the embedded database it is the only worker, so a run asking
-    /// for more GPUs than it has fails at once; otherwise the run goes back to the queue for a while, for this host
-    /// once its GPUs are free or for another host with enough of them.
+    /// for more GPUs than it has fails at once. Otherwise it stays queued, saying why, without a trigger: the
+    /// <see cref="RunQueueKeeper"/> queues it again at its own place a few seconds later, for this host once its GPUs
+    /// are free or for another host with enough of them. (A takeover that finds no GPUs here is left to the keeper too.)
     /// </summary>
-    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, bool recovering, CancellationToken ct)
+    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
     {
+        if (run.Status != RunStatus.Queued) return;
         db.Runs.Attach(run);
         string gpus = spec.NumGpu == 1 ? "1 GPU" : $"{spec.NumGpu} GPUs in a row";
         if (!devices.CanServe(spec.Device, spec.NumGpu) && storage.Provider == StorageProvider.Sqlite)
@@ -248,7 +253,6 @@ public sealed class RunExecutor(
             run.Error = devices.CanServe(spec.Device, spec.NumGpu)
                 ? $"waiting for {gpus} to be free on {HostName}"
                 : $"waiting for a worker with {gpus} ({HostName} has {devices.Configured})";
-            await launcher.RetryLaterAsync(run.Id, RetryNotHere, recovering, ct);
         }
         await db.SaveChangesAsync(ct);
         _events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));

@@ -75,30 +75,14 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
     }
 
     /// <summary>
-    /// Tries a run again after <paramref name="delay"/>, from inside its own job (whose trigger is still in use). A
-    /// trigger due later than now would queue behind every run queued meanwhile, whatever their priority (see
-    /// <see cref="FireTime"/>), so the delayed trigger only puts the run back at its own place in the queue
-    /// (<see cref="RequeueAsync"/>).
+    /// Queues a takeover of a run still marked running whose hosts are all gone, at the run's own place in the queue;
+    /// the host that takes it checks again that none of them is alive (<see cref="RunExecutor"/>).
     /// </summary>
-    /// <param name="recovering">The run is still marked running (a takeover that waits): the retry takes it over.</param>
-    public async Task RetryLaterAsync(long runId, TimeSpan delay, bool recovering, CancellationToken ct = default)
+    public async Task QueueTakeoverAsync(Queued run, CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var key = new TriggerKey($"run-{runId}-retry-{Guid.NewGuid():N}", TrainRunJob.TriggerFor(runId).Group);
-        var trigger = Trigger(key, runId, DateTimeOffset.UtcNow + delay, requeue: true, recovering);
+        var trigger = Trigger(TrainRunJob.TakeoverFor(run.RunId), run.RunId, FireTime(run), recovering: true);
         await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
-    }
-
-    /// <summary>Queues a run at the place its priority and first queueing give it, once a retry's wait is over.</summary>
-    public async Task RequeueAsync(long runId, bool recovering, CancellationToken ct = default)
-    {
-        await using var db = await dbs.CreateDbContextAsync(ct);
-        var run = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => new { r.CreatedAt, r.Spec, r.Status }).FirstOrDefaultAsync(ct);
-        if (run is null || RunStatus.IsFinished(run.Status)) return;
-        var scheduler = await schedulers.GetScheduler(ct);
-        var key = new TriggerKey($"run-{runId}-again-{Guid.NewGuid():N}", TrainRunJob.TriggerFor(runId).Group);
-        var place = FireTime(new Queued(runId, run.CreatedAt, PriorityOf(run.Spec)));
-        await scheduler.ScheduleTrigger(Trigger(key, runId, place, requeue: false, recovering), TriggerConflict.Keep, ct);
     }
 
     /// <summary>The spec's priority; 0 for a spec stored by an older version that no longer parses.</summary>
@@ -108,11 +92,10 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         catch (InvalidSpecException) { return 0; }
     }
 
-    private static ITrigger Trigger(TriggerKey key, long runId, DateTimeOffset at, bool requeue = false, bool recovering = false) => TriggerBuilder.Create()
+    private static ITrigger Trigger(TriggerKey key, long runId, DateTimeOffset at, bool recovering = false) => TriggerBuilder.Create()
         .WithIdentity(key)
         .ForJob(TrainRunJob.Key)
         .UsingJobData(TrainRunJob.RunIdKey, runId)
-        .UsingJobData(TrainRunJob.RequeueKey, requeue ? 1L : 0L)
         .UsingJobData(TrainRunJob.RecoverKey, recovering ? 1L : 0L)
         .StartAt(at)
         // Quartz takes due triggers earliest fire time first. Ignoring misfires keeps a trigger that has waited in

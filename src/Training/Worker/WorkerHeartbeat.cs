@@ -27,6 +27,19 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     /// </summary>
     public DateTime? ConnectedSince { get; private set; }
 
+    /// <summary>
+    /// Whether a host with an open attempt is gone: not this process, and its last beat older than
+    /// <see cref="LostAfter"/>, counted from no earlier than this host's own return from an outage. A host missing
+    /// from the table stopped on purpose or was forgotten. Beats are stamped by each host's clock: hosts need NTP.
+    /// </summary>
+    public bool IsLost(string host, DateTime? beat, DateTime now)
+    {
+        if (host == RunExecutor.HostName) return false;
+        if (beat is not { } last) return true;
+        var since = ConnectedSince ?? now;
+        return now - (last > since ? last : since) >= LostAfter;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var started = DateTime.UtcNow;

@@ -24,6 +24,7 @@ public static class WorkerServices
         services.AddSingleton<RunCancellation>();
         services.AddSingleton<DeviceAllocator>();
         services.AddSingleton<WorkerHeartbeat>();
+        services.AddSingleton<RunQueueKeeper>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         var storage = new StorageOptions().BindFrom(config);
@@ -61,6 +62,7 @@ public static class WorkerServices
             services.AddHostedService<WorkerStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
             services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
+            services.AddHostedService(sp => sp.GetRequiredService<RunQueueKeeper>());
             services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         }
         return services;

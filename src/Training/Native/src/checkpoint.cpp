@@ -1,6 +1,7 @@
 #include "api.h"
 #include "errors.h"
 #include "graph_model.h"
+#include <random>
 #include <unistd.h>
 
 // One file per checkpoint, torch's own archive format: the model's parameters and buffers, each optimizer's state
@@ -22,8 +23,10 @@ DN_EXPORT int dn_checkpoint_save(void* model_handle, void* const* opts, int32_t 
     archive.write("optimizer_count", torch::tensor(static_cast<int64_t>(n_opts)));
     archive.write("global_step", torch::tensor(t.global_step));
     // Written to a temporary name first, so a crash mid-write never leaves a truncated checkpoint behind.
-    // Named for this process: a host taken for dead that wakes up may still write the same checkpoint for a moment.
-    std::string tmp = std::string(path) + "." + std::to_string(getpid()) + ".tmp";
+    // Named for this process: a host taken for dead that wakes up may still write the same checkpoint for a moment,
+    // and in containers sharing the data folder every worker may be process 1, hence the random part too.
+    static const std::string tag = std::to_string(getpid()) + "-" + std::to_string(std::random_device{}());
+    std::string tmp = std::string(path) + "." + tag + ".tmp";
     archive.save_to(tmp);
     if (std::rename(tmp.c_str(), path) != 0) throw std::runtime_error(std::string("cannot rename to ") + path);
   });
