@@ -36,7 +36,7 @@ public static class LoggingCost
         var storage = new StorageOptions { DataDir = dataDir };
         await DatabaseSetup.MigrateAsync(storage);
         var dbs = new Factory(storage);
-        long runId;
+        long runId, attemptId;
         await using (var db = dbs.CreateDbContext())
         {
             var e = new Experiment { Name = "cost", Spec = "{}", CreatedAt = DateTime.UtcNow };
@@ -44,6 +44,10 @@ public static class LoggingCost
             db.Experiments.Add(e);
             await db.SaveChangesAsync();
             runId = e.Runs[0].Id;
+            var attempt = new RunAttempt { RunId = runId, Number = 1, Host = "bench", Devices = "cpu", StartedAt = DateTime.UtcNow };
+            db.RunAttempts.Add(attempt);
+            await db.SaveChangesAsync();
+            attemptId = attempt.Id;
         }
         var events = new RunEvents();
         using var writer = new MetricWriter(new SqliteMetricStore(storage), events, new MetricsOptions(), NullLogger<MetricWriter>.Instance);
@@ -82,7 +86,7 @@ public static class LoggingCost
             // Each logging round a fresh history: the trainer counts steps from 1 again.
             await using (var db = dbs.CreateDbContext())
                 await db.MetricPoints.Where(p => p.RunId == runId).ExecuteDeleteAsync();
-            var sink = new RunSink(runId, dbs, writer, events, NullLogger.Instance);
+            var sink = new RunSink(runId, attemptId, dbs, writer, events, NullLogger.Instance);
             logging.Add(await Round(sink, sink));
             Console.Error.WriteLine($"  round {round}/{rounds}: dropping {dropping[^1].Rate:F0}, logging {logging[^1].Rate:F0} samples/s; " +
                 $"training thread {dropping[^1].ThreadCpu:F2} / {logging[^1].ThreadCpu:F2} s CPU");
@@ -98,7 +102,7 @@ public static class LoggingCost
         {
             await using (var db = dbs.CreateDbContext())
                 await db.MetricPoints.Where(p => p.RunId == runId).ExecuteDeleteAsync();
-            var sink = new RunSink(runId, dbs, writer, events, NullLogger.Instance);
+            var sink = new RunSink(runId, attemptId, dbs, writer, events, NullLogger.Instance);
             var cpu0 = ProcessCpuSeconds();
             var thread0 = ThreadCpuSeconds();
             var clock = Stopwatch.StartNew();

@@ -4,6 +4,7 @@ using Dashboard.Training.Specs;
 using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Cluster.Tests;
 
@@ -22,14 +23,8 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
     [Fact]
     public async Task An_outage_longer_than_the_cluster_check_in_leaves_the_run_on_its_living_host()
     {
-        var (workers, web, dbs) = await StartAsync("outage");
-        using var first = workers[0];
-        using var second = workers[1];
-        using var _ = web;
-        long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
-        var attempt = await TrainingPastEpochAsync(dbs, runId, 2, workers);
-        var trainer = workers.Single(w => w.Is(attempt.Host));
-        var other = workers.Single(w => w != trainer);
+        using var scene = await TrainingOnOneOfTwoAsync("outage");
+        var (workers, web, dbs, runId, attempt, trainer, other) = scene;
 
         // Longer than Quartz's check-in interval and threshold together (10 + 7.5 s): when it is back, a host that
         // reconnects first can find the other's check-in late and hand its runs out again.
@@ -60,14 +55,8 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
     [Fact]
     public async Task A_host_silent_past_the_check_in_loses_its_run_to_the_other_and_stops_it_when_it_comes_back()
     {
-        var (workers, web, dbs) = await StartAsync("frozen");
-        using var first = workers[0];
-        using var second = workers[1];
-        using var _ = web;
-        long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
-        var attempt = await TrainingPastEpochAsync(dbs, runId, 2, workers);
-        var frozen = workers.Single(w => w.Is(attempt.Host));
-        var other = workers.Single(w => w != frozen);
+        using var scene = await TrainingOnOneOfTwoAsync("frozen");
+        var (workers, web, dbs, runId, attempt, frozen, other) = scene;
 
         // Silent (no check-in, no heartbeat, no training) but not dead: the other host takes the run over from its
         // last checkpoint once the silence is longer than a living host's can be.
@@ -107,12 +96,27 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         await AssertContiguousAsync(check, runId);
     }
 
-    private async Task<(WorkerProcess[], Microsoft.Extensions.Hosting.IHost, IDbContextFactory<DashboardDb>)> StartAsync(string name)
+    /// <summary>Two workers and a web node on a new database; the long run trains past epoch 2 on one of them.</summary>
+    private sealed record Scene(WorkerProcess[] Workers, IHost Web, IDbContextFactory<DashboardDb> Dbs, long RunId,
+        RunAttempt Attempt, WorkerProcess Trainer, WorkerProcess Other) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var w in Workers) w.Dispose();
+            Web.Dispose();
+        }
+    }
+
+    private async Task<Scene> TrainingOnOneOfTwoAsync(string name)
     {
         var cs = await Cluster.NewDatabaseAsync(server, name);
         var workers = await Cluster.StartWorkersAsync(cs, DataDir, 2);
         var web = Cluster.WebNode(cs);
-        return (workers, web, web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>());
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        long runId = (await web.Services.GetRequiredService<RunLauncher>().LaunchAsync(SpecJson.Parse(Long))).RunIds[0];
+        var attempt = await TrainingPastEpochAsync(dbs, runId, 2, workers);
+        var trainer = workers.Single(w => w.Is(attempt.Host));
+        return new Scene(workers, web, dbs, runId, attempt, trainer, workers.Single(w => w != trainer));
     }
 
     private static async Task<Run> RunNowAsync(IDbContextFactory<DashboardDb> dbs, long runId)
@@ -130,7 +134,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
             return await db.RunAttempts.AsNoTracking().SingleAsync(a => a.RunId == runId);
         }, TimeSpan.FromSeconds(120), () => $"the run did not reach epoch {epoch}\n" + Cluster.Logs(workers));
 
-    private static async Task<Run> CancelAsync(Microsoft.Extensions.Hosting.IHost web, IDbContextFactory<DashboardDb> dbs, long runId, WorkerProcess[] workers)
+    private static async Task<Run> CancelAsync(IHost web, IDbContextFactory<DashboardDb> dbs, long runId, WorkerProcess[] workers)
     {
         Assert.Equal(CancelOutcome.Requested, await web.Services.GetRequiredService<RunCancellation>().RequestAsync(runId));
         return await Cluster.Eventually(async () => await RunNowAsync(dbs, runId) is { } r && RunStatus.IsFinished(r.Status) ? r : null,

@@ -48,7 +48,7 @@ public sealed class RunExecutor(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
         try
         {
-            var sink = new RunSink(runId, _dbs, _writer, _events, _log);
+            var sink = new RunSink(runId, attemptId, _dbs, _writer, _events, _log);
             // Training blocks its thread for the whole run; keep it off the thread pool.
             var result = await Task.Factory.StartNew(() =>
             {

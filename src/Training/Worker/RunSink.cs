@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Dashboard.Training.Worker;
 
 /// <summary>Where a worker's trainer sends a run's metrics (the metric writer) and progress (the run's epoch).</summary>
-public sealed class RunSink(long runId, IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events, ILogger log) : ITrainingSink
+/// <param name="attemptId">The attempt training: progress is recorded only while it is open (another host may have taken the run over).</param>
+public sealed class RunSink(long runId, long attemptId, IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events, ILogger log) : ITrainingSink
 {
     private Task _progress = Task.CompletedTask;
 
@@ -34,7 +35,8 @@ public sealed class RunSink(long runId, IDbContextFactory<DashboardDb> dbs, Metr
     public void EpochEnded(int epoch, int maxEpochs) =>
         InBackground($"epoch {epoch}", async db =>
         {
-            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
+            await db.Runs.Where(r => r.Id == runId && db.RunAttempts.Any(a => a.Id == attemptId && a.EndedAt == null))
+                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Epoch, epoch));
             events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         });
 
