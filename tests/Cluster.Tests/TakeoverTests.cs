@@ -80,6 +80,9 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         // Back, the first host finds its attempt ended and stops training; the run stays with the other host.
         await Cluster.Eventually(() => Task.FromResult(frozen.Output.Contains($"Run {runId}: another host has taken it over; stopping it here") ? "" : null),
             TimeSpan.FromSeconds(30), () => "the host that came back did not stop the run\n" + Cluster.Logs(workers));
+        // What it still held of the run, and the steps it trained before it noticed, are left out of the history.
+        await Cluster.Eventually(() => Task.FromResult(frozen.Output.Contains("metric points of runs another host has taken over") ? "" : null),
+            TimeSpan.FromSeconds(30), () => "the host that came back wrote its points\n" + Cluster.Logs(workers));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(RunStatus.Running, (await RunNowAsync(dbs, runId)).Status);
 

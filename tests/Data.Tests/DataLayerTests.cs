@@ -136,6 +136,38 @@ public abstract class DataLayerTests
         Assert.Equal((3L, 4.0, 3.0, 5.0), (s.LastStep, s.LastValue, s.MinValue, s.MaxValue));
     }
 
+    [Fact]
+    public async Task A_fenced_runs_points_are_stored_only_while_its_attempt_is_open()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        long takenOver = await AddRunAsync(storage, "fence", 1), training = await AddRunAsync(storage, "fence", 2), unfenced = await AddRunAsync(storage, "fence", 3);
+        long ended, open;
+        await using (var db = Open(storage))
+        {
+            var now = DateTime.UtcNow;
+            // The first run's attempt here was ended by the host that took the run over; the second's is open.
+            var a = new RunAttempt { RunId = takenOver, Number = 1, Host = "a:1:x", Devices = "cpu", StartedAt = now, EndedAt = now, Outcome = "lost" };
+            var b = new RunAttempt { RunId = training, Number = 1, Host = "a:1:x", Devices = "cpu", StartedAt = now };
+            db.RunAttempts.AddRange(a, b);
+            await db.SaveChangesAsync();
+            (ended, open) = (a.Id, b.Id);
+        }
+        var t = DateTime.UtcNow;
+        MetricPoint P(long run, long step) => new() { RunId = run, Key = "loss", Step = step, Value = step, Time = t };
+        var fences = new Dictionary<long, long> { [takenOver] = ended, [training] = open };
+
+        int left = await Store(storage).AppendAsync([P(takenOver, 1), P(training, 1), P(unfenced, 1), P(takenOver, 2), P(training, 2)], fences, default);
+
+        Assert.Equal(2, left);
+        await using var check = Open(storage);
+        Assert.Equal(0, await check.MetricPoints.CountAsync(p => p.RunId == takenOver));
+        Assert.Equal(0, await check.MetricSummaries.CountAsync(s => s.RunId == takenOver));
+        Assert.Equal([1L, 2L], await check.MetricPoints.Where(p => p.RunId == training).OrderBy(p => p.Step).Select(p => p.Step).ToListAsync());
+        Assert.Equal(1, await check.MetricPoints.CountAsync(p => p.RunId == unfenced));
+        Assert.Equal(2L, (await check.MetricSummaries.SingleAsync(s => s.RunId == training)).LastStep);
+    }
+
     protected static IMetricStore Store(StorageOptions storage) =>
         storage.Provider == StorageProvider.Postgres ? new PostgresMetricStore(storage) : new SqliteMetricStore(storage);
 

@@ -4,4 +4,27 @@ namespace Dashboard.Data.Metrics;
 public interface IMetricStore
 {
     Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct);
+
+    /// <summary>
+    /// The same, but the points of a run in <paramref name="fences"/> (run → attempt) only while that attempt is
+    /// open, checked in the same transaction: a host that was taken for dead and comes back does not write into the
+    /// history of the host that took its run over. Returns the number of points left out.
+    /// </summary>
+    Task<int> AppendAsync(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences, CancellationToken ct);
+}
+
+/// <summary>The fence check's two halves, for both stores.</summary>
+internal static class Fences
+{
+    /// <summary>The attempts that fence runs of this batch.</summary>
+    public static long[] AttemptsIn(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences) =>
+        fences is null or { Count: 0 } ? [] : [.. points.Select(p => p.RunId).Distinct().Where(fences.ContainsKey).Select(r => fences[r])];
+
+    /// <summary>The points of unfenced runs and of runs whose attempt is still open.</summary>
+    public static IReadOnlyList<MetricPoint> Keep(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences, IReadOnlySet<long> open)
+    {
+        if (fences is null or { Count: 0 }) return points;
+        var kept = points.Where(p => !fences.TryGetValue(p.RunId, out var attempt) || open.Contains(attempt)).ToList();
+        return kept.Count == points.Count ? points : kept;
+    }
 }

@@ -20,6 +20,16 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOp
     private readonly Channel<object> _queue = Channel.CreateBounded<object>(
         new BoundedChannelOptions(options.BufferPoints) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private int _fullWarned;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, long> _fences = new();
+
+    /// <summary>
+    /// From now on this run's points are stored only while <paramref name="attemptId"/> is open (checked with each
+    /// batch): once another host has taken the run over, what this process still holds of it is left out.
+    /// </summary>
+    public void Fence(long runId, long attemptId) => _fences[runId] = attemptId;
+
+    /// <summary>Ends <see cref="Fence"/> for a run whose attempt here is over and whose points are stored.</summary>
+    public void Unfence(long runId) => _fences.TryRemove(runId, out _);
 
     /// <summary>Queues a point; returns at once unless the buffer is full, in which case the caller waits for room.</summary>
     public void Enqueue(MetricPoint point)
@@ -113,8 +123,10 @@ public sealed class MetricWriter(IMetricStore store, RunEvents events, MetricsOp
         {
             try
             {
-                await store.AppendAsync(batch, ct);
-                if (attempt > 1) log.LogInformation("Stored {Count} metric points after {Attempts} attempts", batch.Count, attempt);
+                int fenced = await store.AppendAsync(batch, _fences, ct);
+                if (attempt > 1) log.LogInformation("Stored {Count} metric points after {Attempts} attempts", batch.Count - fenced, attempt);
+                if (fenced > 0)
+                    log.LogWarning("Left out {Count} metric points of runs another host has taken over", fenced);
                 Interlocked.Exchange(ref _fullWarned, 0);
                 break;
             }

@@ -18,31 +18,57 @@ public sealed class PostgresMetricStore(StorageOptions storage) : IMetricStore
         return builder.ConnectionString;
     }
 
-    public async Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct)
+    public Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct) => AppendAsync(points, null, ct);
+
+    public async Task<int> AppendAsync(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences, CancellationToken ct)
     {
         await using var conn = await _source.OpenConnectionAsync(ct);
         try
         {
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            await CopyAsync(conn, "metric_points", points, ct);
-            await UpsertSummariesAsync(conn, points, ct);
-            await tx.CommitAsync(ct);
+            return await AppendOnceAsync(conn, points, fences, skipStored: false, ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Only a batch sent again can meet its own points: the connection broke after the server committed it,
             // before the client heard so. Its points are already there, so those are skipped.
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            await using (var create = new NpgsqlCommand(
-                "CREATE TEMP TABLE metric_batch (LIKE metric_points) ON COMMIT DROP", conn, tx))
-                await create.ExecuteNonQueryAsync(ct);
-            await CopyAsync(conn, "metric_batch", points, ct);
-            await using (var insert = new NpgsqlCommand(
-                "INSERT INTO metric_points SELECT * FROM metric_batch ON CONFLICT DO NOTHING", conn, tx))
-                await insert.ExecuteNonQueryAsync(ct);
-            await UpsertSummariesAsync(conn, points, ct);
-            await tx.CommitAsync(ct);
+            return await AppendOnceAsync(conn, points, fences, skipStored: true, ct);
         }
+    }
+
+    private static async Task<int> AppendOnceAsync(NpgsqlConnection conn, IReadOnlyList<MetricPoint> points,
+        IReadOnlyDictionary<long, long>? fences, bool skipStored, CancellationToken ct)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var kept = points;
+        var attempts = Fences.AttemptsIn(points, fences);
+        if (attempts.Length > 0)
+        {
+            // FOR SHARE: a takeover ending one of these attempts waits for this batch, or this batch sees it ended.
+            await using var check = new NpgsqlCommand("SELECT id FROM run_attempts WHERE id = ANY(@ids) AND ended_at IS NULL FOR SHARE", conn, tx);
+            check.Parameters.AddWithValue("ids", attempts);
+            var open = new HashSet<long>();
+            await using (var reader = await check.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) open.Add(reader.GetInt64(0));
+            kept = Fences.Keep(points, fences, open);
+        }
+        if (kept.Count > 0)
+        {
+            if (skipStored)
+            {
+                await using (var create = new NpgsqlCommand("CREATE TEMP TABLE metric_batch (LIKE metric_points) ON COMMIT DROP", conn, tx))
+                    await create.ExecuteNonQueryAsync(ct);
+                await CopyAsync(conn, "metric_batch", kept, ct);
+                await using var insert = new NpgsqlCommand("INSERT INTO metric_points SELECT * FROM metric_batch ON CONFLICT DO NOTHING", conn, tx);
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            else
+            {
+                await CopyAsync(conn, "metric_points", kept, ct);
+            }
+            await UpsertSummariesAsync(conn, kept, ct);
+        }
+        await tx.CommitAsync(ct);
+        return points.Count - kept.Count;
     }
 
     private static async Task CopyAsync(NpgsqlConnection conn, string table, IReadOnlyList<MetricPoint> points, CancellationToken ct)

@@ -5,11 +5,26 @@ namespace Dashboard.Data.Metrics;
 /// <summary>Points and their summaries in one transaction of prepared inserts.</summary>
 public sealed class SqliteMetricStore(StorageOptions storage) : IMetricStore
 {
-    public async Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct)
+    public Task AppendAsync(IReadOnlyList<MetricPoint> points, CancellationToken ct) => AppendAsync(points, null, ct);
+
+    public async Task<int> AppendAsync(IReadOnlyList<MetricPoint> all, IReadOnlyDictionary<long, long>? fences, CancellationToken ct)
     {
         await using var conn = new SqliteConnection(storage.ResolvedConnectionString);
         await conn.OpenAsync(ct);
+        // Deferred is enough: the one file has one writer at a time, and a takeover's claim is a write.
         await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct);
+        var points = all;
+        var attempts = Fences.AttemptsIn(all, fences);
+        if (attempts.Length > 0)
+        {
+            await using var check = conn.CreateCommand();
+            check.Transaction = tx;
+            check.CommandText = $"SELECT id FROM run_attempts WHERE ended_at IS NULL AND id IN ({string.Join(",", attempts)})";
+            var open = new HashSet<long>();
+            await using (var reader = await check.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) open.Add(reader.GetInt64(0));
+            points = Fences.Keep(all, fences, open);
+        }
         await using (var cmd = conn.CreateCommand())
         {
             cmd.Transaction = tx;
@@ -57,5 +72,6 @@ public sealed class SqliteMetricStore(StorageOptions storage) : IMetricStore
             }
         }
         await tx.CommitAsync(ct);
+        return all.Count - points.Count;
     }
 }

@@ -36,6 +36,7 @@ public sealed class RunExecutor(
         if (await ClaimAsync(runId, recovering, resumed, ct) is not { } claim) return;
         var (spec, attemptId, lease) = claim;
         using var gpus = lease;
+        _writer.Fence(runId, attemptId);
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} started on {Devices}", runId, lease.Describe());
 
@@ -105,6 +106,7 @@ public sealed class RunExecutor(
                     .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
         }, $"record how run {runId} ended");
+        _writer.Unfence(runId);
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
     }
