@@ -31,11 +31,19 @@ public sealed class StorageOptions
     public StorageProvider Provider => IsPostgres(ConnectionString) ? StorageProvider.Postgres : StorageProvider.Sqlite;
 
     public string ResolvedConnectionString => Provider == StorageProvider.Postgres
-        ? ConnectionString!
+        ? Named(ConnectionString!)
         : string.IsNullOrWhiteSpace(ConnectionString)
             // A generous busy timeout: web, Quartz and the metric writer share the one file.
             ? $"Data Source={Path.Combine(Path.GetFullPath(DataDir), "dashboard.db")};Default Timeout=30;Pooling=True"
             : ConnectionString;
+
+    // PostgreSQL's application_name is this process, unless the connection string names one.
+    private static string Named(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = ProcessIdentity.Name;
+        return builder.ConnectionString;
+    }
 
     private static bool IsPostgres(string? cs) =>
         !string.IsNullOrWhiteSpace(cs) && cs.Contains("Host=", StringComparison.OrdinalIgnoreCase);

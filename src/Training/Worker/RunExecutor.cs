@@ -20,12 +20,8 @@ public sealed class RunExecutor(
     private readonly RunEvents _events = events;
     private readonly ILogger<RunExecutor> _log = log;
 
-    /// <summary>This process, as attempts name it.</summary>
-    /// <remarks>
-    /// With a tag of this start: in a container every worker is process 1, and one restarted under the same name
-    /// must not be taken for its predecessor (whose runs would then look alive).
-    /// </remarks>
-    public static readonly string HostName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..4]}";
+    /// <summary>This process, as attempts name it (<see cref="ProcessIdentity"/>).</summary>
+    public static string HostName => ProcessIdentity.Name;
 
     /// <param name="recovering">Quartz re-fires the run of a host that died: the run is still marked running.</param>
     public async Task ExecuteAsync(long runId, bool recovering, CancellationToken ct)
@@ -152,12 +148,20 @@ public sealed class RunExecutor(
             // SQLite. A claim of the same run elsewhere then either committed before, and is read below, or waits.
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, r => r.Status), ct);
             var status = await db.Runs.Where(r => r.Id == runId).Select(r => r.Status).FirstAsync(ct);
-            bool mine = status == RunStatus.Queued || (status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct));
-            if (!mine)
+            bool takeover = status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct);
+            if (status != RunStatus.Queued && !takeover)
             {
                 lease.Dispose();
                 _log.LogInformation("Run {RunId} is {Status}; not started here", runId, status);
                 return null;
+            }
+            if (takeover && storage.Provider == StorageProvider.Postgres)
+            {
+                // A host that is silent but not dead (paused, cut off) may be in the middle of a metric batch, whose
+                // locks would hold this claim, and then the new host's points, for as long as its connection lives.
+                var gone = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToArrayAsync(ct);
+                await db.Database.ExecuteSqlAsync(
+                    $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY({gone}) AND pid <> pg_backend_pid()", ct);
             }
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.Status, RunStatus.Running)
