@@ -16,14 +16,20 @@ public interface IMetricStore
 /// <summary>The fence check's two halves, for both stores.</summary>
 internal static class Fences
 {
-    /// <summary>The attempts that fence runs of this batch.</summary>
+    /// <summary>The attempts that fence runs of this batch; none when nothing is to be checked.</summary>
     public static long[] AttemptsIn(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences) =>
         fences is null or { Count: 0 } ? [] : [.. points.Select(p => p.RunId).Distinct().Where(fences.ContainsKey).Select(r => fences[r])];
 
-    /// <summary>The points of unfenced runs and of runs whose attempt is still open.</summary>
-    public static IReadOnlyList<MetricPoint> Keep(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long>? fences, IReadOnlySet<long> open)
+    /// <summary>
+    /// The points of unfenced runs and of runs whose attempt is still open; <paramref name="openAttempts"/> is the
+    /// store's query for which of <see cref="AttemptsIn"/> are open, in the batch's transaction.
+    /// </summary>
+    public static async Task<IReadOnlyList<MetricPoint>> KeepAsync(IReadOnlyList<MetricPoint> points, IReadOnlyDictionary<long, long> fences,
+        System.Data.Common.DbCommand openAttempts, CancellationToken ct)
     {
-        if (fences is null or { Count: 0 }) return points;
+        var open = new HashSet<long>();
+        await using (var reader = await openAttempts.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) open.Add(reader.GetInt64(0));
         var kept = points.Where(p => !fences.TryGetValue(p.RunId, out var attempt) || open.Contains(attempt)).ToList();
         return kept.Count == points.Count ? points : kept;
     }

@@ -46,10 +46,7 @@ public sealed class PostgresMetricStore(StorageOptions storage) : IMetricStore
             // FOR SHARE: a takeover ending one of these attempts waits for this batch, or this batch sees it ended.
             await using var check = new NpgsqlCommand("SELECT id FROM run_attempts WHERE id = ANY(@ids) AND ended_at IS NULL FOR SHARE", conn, tx);
             check.Parameters.AddWithValue("ids", attempts);
-            var open = new HashSet<long>();
-            await using (var reader = await check.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) open.Add(reader.GetInt64(0));
-            kept = Fences.Keep(points, fences, open);
+            kept = await Fences.KeepAsync(points, fences!, check, ct);
         }
         if (kept.Count > 0)
         {

@@ -46,13 +46,8 @@ public sealed class SeriesReader : IAsyncDisposable
         }
         var command = conn.CreateCommand();
         command.CommandText = Sql;
-        foreach (var (name, value) in new[] { ("@r", (object)0L), ("@k", key) })
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value;
-            command.Parameters.Add(p);
-        }
+        command.AddParameter("@r", 0L);
+        command.AddParameter("@k", key);
         return new SeriesReader(withTimes, null, null, command);
     }
 

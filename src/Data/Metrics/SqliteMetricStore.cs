@@ -20,10 +20,7 @@ public sealed class SqliteMetricStore(StorageOptions storage) : IMetricStore
             await using var check = conn.CreateCommand();
             check.Transaction = tx;
             check.CommandText = $"SELECT id FROM run_attempts WHERE ended_at IS NULL AND id IN ({string.Join(",", attempts)})";
-            var open = new HashSet<long>();
-            await using (var reader = await check.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) open.Add(reader.GetInt64(0));
-            points = Fences.Keep(all, fences, open);
+            points = await Fences.KeepAsync(all, fences!, check, ct);
         }
         await using (var cmd = conn.CreateCommand())
         {

@@ -20,9 +20,6 @@ public sealed class RunExecutor(
     private readonly RunEvents _events = events;
     private readonly ILogger<RunExecutor> _log = log;
 
-    /// <summary>This process, as attempts name it (<see cref="ProcessIdentity"/>).</summary>
-    public static string HostName => ProcessIdentity.Name;
-
     /// <param name="recovering">Quartz re-fires the run of a host that died: the run is still marked running.</param>
     public async Task ExecuteAsync(long runId, bool recovering, CancellationToken ct)
     {
@@ -120,7 +117,7 @@ public sealed class RunExecutor(
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
         // Idempotent: a trigger fired again for a finished run does nothing.
         if (run is null || RunStatus.IsFinished(run.Status)) return null;
-        if (run.Status == RunStatus.Running && !await TakeOverAsync(db, runId, recovering, ct)) return null;
+        if (run.Status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct) is null) return null;
         var now = DateTime.UtcNow;
         if (run.CancelRequestedAt is not null)
         {
@@ -148,18 +145,17 @@ public sealed class RunExecutor(
             // SQLite. A claim of the same run elsewhere then either committed before, and is read below, or waits.
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, r => r.Status), ct);
             var status = await db.Runs.Where(r => r.Id == runId).Select(r => r.Status).FirstAsync(ct);
-            bool takeover = status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct);
-            if (status != RunStatus.Queued && !takeover)
+            var gone = status == RunStatus.Running ? await TakeOverAsync(db, runId, recovering, ct) : null;
+            if (status != RunStatus.Queued && gone is null)
             {
                 lease.Dispose();
                 _log.LogInformation("Run {RunId} is {Status}; not started here", runId, status);
                 return null;
             }
-            if (takeover && storage.Provider == StorageProvider.Postgres)
+            if (gone is not null && storage.Provider == StorageProvider.Postgres)
             {
                 // A host that is silent but not dead (paused, cut off) may be in the middle of a metric batch, whose
                 // locks would hold this claim, and then the new host's points, for as long as its connection lives.
-                var gone = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToArrayAsync(ct);
                 await db.Database.ExecuteSqlAsync(
                     $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = ANY({gone}) AND pid <> pg_backend_pid()", ct);
             }
@@ -185,7 +181,7 @@ public sealed class RunExecutor(
             }
             var attempt = new RunAttempt
             {
-                RunId = runId, Number = number, Host = HostName, Devices = lease.Describe(), StartedAt = now,
+                RunId = runId, Number = number, Host = ProcessIdentity.Name, Devices = lease.Describe(), StartedAt = now,
                 ResumedAfterEpoch = resumed?.Epoch ?? 0,
             };
             db.RunAttempts.Add(attempt);
@@ -210,23 +206,18 @@ public sealed class RunExecutor(
     /// Whether a run marked running may be taken over here: only on a takeover (Quartz's recovery, or the
     /// <see cref="RunQueueKeeper"/>'s), and only when no host with an open attempt of it is alive. Quartz alone can
     /// find a living host's check-in late, which a database outage is enough for; the keeper takes the run over
-    /// later should that host really die.
+    /// later should that host really die. The hosts it is taken from, or null.
     /// </summary>
-    private async Task<bool> TakeOverAsync(DashboardDb db, long runId, bool recovering, CancellationToken ct)
+    private async Task<string[]?> TakeOverAsync(DashboardDb db, long runId, bool recovering, CancellationToken ct)
     {
-        if (!recovering) return false;
-        var open = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToListAsync(ct);
-        var beats = await db.WorkerHosts.Where(w => open.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.HeartbeatAt, ct);
-        var now = DateTime.UtcNow;
-        foreach (var host in open)
+        if (!recovering) return null;
+        var open = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToArrayAsync(ct);
+        if ((await heartbeat.LivingAsync(db, open, ct)).FirstOrDefault() is { } host)
         {
-            if (!heartbeat.IsLost(host, beats.TryGetValue(host, out var beat) ? beat : null, now))
-            {
-                _log.LogInformation("Run {RunId} is still trained by {Host}, which is alive; not taken over", runId, host);
-                return false;
-            }
+            _log.LogInformation("Run {RunId} is still trained by {Host}, which is alive; not taken over", runId, host);
+            return null;
         }
-        return true;
+        return open;
     }
 
     // An attempt still open ended without a word: its host died or was killed while training.
@@ -257,8 +248,8 @@ public sealed class RunExecutor(
         else
         {
             run.Error = devices.CanServe(spec.Device, spec.NumGpu)
-                ? $"waiting for {gpus} to be free on {HostName}"
-                : $"waiting for a worker with {gpus} ({HostName} has {devices.Configured})";
+                ? $"waiting for {gpus} to be free on {ProcessIdentity.Name}"
+                : $"waiting for a worker with {gpus} ({ProcessIdentity.Name} has {devices.Configured})";
         }
         await db.SaveChangesAsync(ct);
         _events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));

@@ -11,7 +11,7 @@ namespace Dashboard.Training.Worker;
 /// trigger that was used up without training it:
 /// - a queued run without a trigger (a host had not the GPUs it asks for, or stopped while the run waited) is
 ///   queued again at its own place: its priority and first queueing, ahead of lower priorities queued since;
-/// - a running run whose hosts are all gone (<see cref="WorkerHeartbeat.IsLost"/>) is queued for a takeover. Quartz
+/// - a running run whose hosts are all gone (<see cref="WorkerHeartbeat.LivingAsync"/>) is queued for a takeover. Quartz
 ///   re-fires a dead host's runs by itself, but only once, and a host it took for dead after a database outage may
 ///   be alive then and die later.
 /// Fixed trigger names with <see cref="TriggerConflict.Keep"/>: the keepers of several hosts add each trigger once.
@@ -42,38 +42,28 @@ public sealed class RunQueueKeeper(IDbContextFactory<DashboardDb> dbs, ISchedule
     public async Task<(List<long> Requeued, List<long> TakenOver)> SweepAsync(CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var triggered = (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(TrainRunJob.TriggerFor(0).Group), ct))
-            .Select(k => TrainRunJob.RunOf(k)).OfType<long>().ToHashSet();
+        var triggered = (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(TrainRunJob.Group), ct))
+            .Select(TrainRunJob.RunOf).OfType<long>().ToHashSet();
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var queued = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Queued)
-            .Select(r => new { r.Id, r.CreatedAt, r.Spec }).ToListAsync(ct);
-        var requeued = new List<long>();
-        foreach (var run in queued.Where(r => !triggered.Contains(r.Id)))
-        {
-            await launcher.QueueAsync([new RunLauncher.Queued(run.Id, run.CreatedAt, RunLauncher.PriorityOf(run.Spec))], ct);
-            requeued.Add(run.Id);
-        }
+        // Queued or running, and no trigger of its own: a running run's trigger stays until its job ends.
+        var untriggered = (await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Running)
+            .Select(r => new { r.Id, r.Status, r.CreatedAt, r.Spec }).ToListAsync(ct))
+            .Where(r => !triggered.Contains(r.Id))
+            .Select(r => (r.Id, r.Status, Queued: new RunLauncher.Queued(r.Id, r.CreatedAt, RunLauncher.PriorityOf(r.Spec)))).ToList();
 
-        var now = DateTime.UtcNow;
-        var running = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running)
-            .Select(r => new { r.Id, r.CreatedAt, r.Spec }).ToListAsync(ct);
+        var requeued = untriggered.Where(r => r.Status == RunStatus.Queued).ToList();
+        await launcher.QueueAsync(requeued.Select(r => r.Queued), ct);
+
+        var running = untriggered.Where(r => r.Status == RunStatus.Running).ToList();
         var ids = running.Select(r => r.Id).ToList();
         var open = await db.RunAttempts.AsNoTracking().Where(a => ids.Contains(a.RunId) && a.EndedAt == null)
             .Select(a => new { a.RunId, a.Host }).ToListAsync(ct);
-        var hosts = open.Select(a => a.Host).Distinct().ToList();
-        var beats = await db.WorkerHosts.AsNoTracking().Where(w => hosts.Contains(w.Name)).ToDictionaryAsync(w => w.Name, w => w.HeartbeatAt, ct);
-        var takenOver = new List<long>();
-        foreach (var run in running)
-        {
-            if (triggered.Contains(run.Id)) continue;  // a takeover already queued
-            bool orphaned = open.Where(a => a.RunId == run.Id)
-                .All(a => heartbeat.IsLost(a.Host, beats.TryGetValue(a.Host, out var beat) ? beat : null, now));
-            if (!orphaned) continue;
-            await launcher.QueueTakeoverAsync(new RunLauncher.Queued(run.Id, run.CreatedAt, RunLauncher.PriorityOf(run.Spec)), ct);
-            takenOver.Add(run.Id);
-        }
-        foreach (var id in requeued) log.LogInformation("Run {RunId} was queued without a trigger; queued again", id);
-        foreach (var id in takenOver) log.LogWarning("Run {RunId}: every host training it is gone; queued for a takeover", id);
-        return (requeued, takenOver);
+        var living = await heartbeat.LivingAsync(db, open.Select(a => a.Host).Distinct().ToList(), ct);
+        var takenOver = running.Where(r => !open.Any(a => a.RunId == r.Id && living.Contains(a.Host))).ToList();
+        foreach (var run in takenOver) await launcher.QueueTakeoverAsync(run.Queued, ct);
+
+        foreach (var run in requeued) log.LogInformation("Run {RunId} was queued without a trigger; queued again", run.Id);
+        foreach (var run in takenOver) log.LogWarning("Run {RunId}: every host training it is gone; queued for a takeover", run.Id);
+        return ([.. requeued.Select(r => r.Id)], [.. takenOver.Select(r => r.Id)]);
     }
 }

@@ -5,13 +5,14 @@ namespace Dashboard.Training.Worker;
 /// <summary>Thin on purpose: one durable job, one trigger per run carrying its id; the work is in RunExecutor.</summary>
 public sealed class TrainRunJob(RunExecutor executor) : IJob
 {
-    public static readonly JobKey Key = new("train-run", "runs");
+    public const string Group = "runs";
+    public static readonly JobKey Key = new("train-run", Group);
     public const string RunIdKey = "run_id";
     /// <summary>Set (1) on a takeover trigger: the run is still marked running, its hosts gone.</summary>
     public const string RecoverKey = "recover";
 
-    public static TriggerKey TriggerFor(long runId) => new($"run-{runId}", "runs");
-    public static TriggerKey TakeoverFor(long runId) => new($"run-{runId}-takeover", "runs");
+    public static TriggerKey TriggerFor(long runId) => new($"run-{runId}", Group);
+    public static TriggerKey TakeoverFor(long runId) => new($"run-{runId}-takeover", Group);
 
     /// <summary>The run a trigger of <see cref="TriggerFor"/> or <see cref="TakeoverFor"/> is for.</summary>
     public static long? RunOf(TriggerKey key)

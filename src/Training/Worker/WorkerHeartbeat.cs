@@ -28,16 +28,18 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
     public DateTime? ConnectedSince { get; private set; }
 
     /// <summary>
-    /// Whether a host with an open attempt is gone: not this process, and its last beat older than
-    /// <see cref="LostAfter"/>, counted from no earlier than this host's own return from an outage. A host missing
-    /// from the table stopped on purpose or was forgotten. Beats are stamped by each host's clock: hosts need NTP.
+    /// Which of these hosts (of open attempts) are alive: this process, and any whose last beat is younger than
+    /// <see cref="LostAfter"/>, counted from no earlier than this host's own return from an outage. A host missing from
+    /// the table stopped on purpose or was forgotten. Beats are stamped by each host's clock: hosts need NTP.
     /// </summary>
-    public bool IsLost(string host, DateTime? beat, DateTime now)
+    public async Task<HashSet<string>> LivingAsync(DashboardDb db, IReadOnlyCollection<string> hosts, CancellationToken ct)
     {
-        if (host == RunExecutor.HostName) return false;
-        if (beat is not { } last) return true;
+        var beats = await db.WorkerHosts.AsNoTracking().Where(w => hosts.Contains(w.Name)).Select(w => new { w.Name, w.HeartbeatAt }).ToListAsync(ct);
+        var now = DateTime.UtcNow;
         var since = ConnectedSince ?? now;
-        return now - (last > since ? last : since) >= LostAfter;
+        var living = beats.Where(b => now - (b.HeartbeatAt > since ? b.HeartbeatAt : since) < LostAfter).Select(b => b.Name).ToHashSet();
+        if (hosts.Contains(ProcessIdentity.Name)) living.Add(ProcessIdentity.Name);
+        return living;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -52,8 +54,8 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
                 var gpus = hasGpus ? await Task.Run(GpuInfo.Query, stoppingToken) : [];
                 var devices = string.Join(", ", options.Value.Devices.Select(d => d == "cpu" ? DescribeCpu() : GpuInfo.Describe(d, gpus)));
                 await using var db = await dbs.CreateDbContextAsync(stoppingToken);
-                var me = await db.WorkerHosts.FindAsync([RunExecutor.HostName], stoppingToken);
-                if (me is null) db.WorkerHosts.Add(me = new WorkerHost { Name = RunExecutor.HostName, Devices = devices, StartedAt = started });
+                var me = await db.WorkerHosts.FindAsync([ProcessIdentity.Name], stoppingToken);
+                if (me is null) db.WorkerHosts.Add(me = new WorkerHost { Name = ProcessIdentity.Name, Devices = devices, StartedAt = started });
                 me.Devices = devices;
                 me.Slots = options.Value.Slots;
                 me.Busy = training.Count;
@@ -79,7 +81,7 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
         try
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            await db.WorkerHosts.Where(w => w.Name == RunExecutor.HostName).ExecuteDeleteAsync(ct);
+            await db.WorkerHosts.Where(w => w.Name == ProcessIdentity.Name).ExecuteDeleteAsync(ct);
         }
         catch (Exception e)
         {

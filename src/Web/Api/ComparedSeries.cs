@@ -109,7 +109,7 @@ internal sealed record ComparedSeries(int Stored, double[] X, double[] Y, double
     {
         await db.Database.OpenConnectionAsync(ct);
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
-        var names = runs.Select((r, i) => Add(cmd, $"@r{i}", r.Id)).ToList();
+        var names = runs.Select((r, i) => cmd.AddParameter($"@r{i}", r.Id).ParameterName).ToList();
         // One index probe per (run, key) the summaries know of, instead of reading every point of every key.
         cmd.CommandText = "SELECT s.run_id, (SELECT p.time FROM metric_points p WHERE p.run_id = s.run_id AND p.key = s.key ORDER BY p.step LIMIT 1) " +
                           $"FROM metric_summaries s WHERE s.run_id IN ({string.Join(", ", names)})";
@@ -123,14 +123,5 @@ internal sealed record ComparedSeries(int Stored, double[] X, double[] Y, double
             if (!first.TryGetValue(run, out var f) || t < f) first[run] = t;
         }
         return first;
-    }
-
-    private static string Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-        return name;
     }
 }

@@ -81,8 +81,8 @@ public static class ExportApi
             await using var cmd = conn.CreateCommand();
             // Each (run, key) is a walk along the primary key (run_id, key, step).
             cmd.CommandText = "SELECT step, value, time FROM metric_points WHERE run_id = @r AND key = @k ORDER BY step";
-            var r = Add(cmd, "@r", 0L);
-            var k = Add(cmd, "@k", "");
+            var r = cmd.AddParameter("@r", 0L);
+            var k = cmd.AddParameter("@k", "");
             foreach (var run in runs)
             {
                 var name = Field(run.DisplayName);
@@ -104,13 +104,4 @@ public static class ExportApi
     /// <summary>A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180).</summary>
     private static string Field(string s) =>
         s.AsSpan().IndexOfAny(",\"\r\n") < 0 ? s : $"\"{s.Replace("\"", "\"\"")}\"";
-
-    private static DbParameter Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-        return p;
-    }
 }
