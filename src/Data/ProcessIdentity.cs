@@ -13,5 +13,6 @@ public static class ProcessIdentity
     /// </summary>
     public static readonly string Name = $"{Machine}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..4]}";
 
-    private static string Machine => Environment.MachineName.Length <= 40 ? Environment.MachineName : Environment.MachineName[..40];
+    /// <summary>This machine as the first part of <see cref="Name"/>: the machine name, cut to 40 characters.</summary>
+    public static string Machine => Environment.MachineName.Length <= 40 ? Environment.MachineName : Environment.MachineName[..40];
 }

@@ -16,7 +16,7 @@ public static class HealthCommand
         try
         {
             await using var db = DataServices.Open(storage);
-            var prefix = Environment.MachineName + ":";
+            var prefix = ProcessIdentity.Machine + ":";
             var latest = await db.WorkerHosts.AsNoTracking().Where(w => w.Name.StartsWith(prefix))
                 .OrderByDescending(w => w.HeartbeatAt).FirstOrDefaultAsync();
             if (latest is null)
