@@ -15,7 +15,7 @@ public static class WebSetup
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddDashboardData(builder.Configuration);
         builder.Services.AddDashboardWorker(builder.Configuration);
-        builder.Services.AddRazorComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddProblemDetails();
         builder.Services.AddDashboardHealth();
         builder.AddDashboardAuth();
@@ -60,7 +60,8 @@ public static class WebSetup
         app.MapRunLiveApi();
         app.MapCompareApi();
         app.MapExportApi();
-        app.MapRazorComponents<App>();
+        // Our own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none': no second header.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var url in app.Urls) Console.WriteLine($"Dashboard is running at {url}");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dashboard.Data.Metrics;
 using Dashboard.Training.Datasets;
 using Dashboard.Training.Models;
 using Dashboard.Training.Native;
@@ -145,13 +146,13 @@ public static class Trainer
                 epochCorrect += stats.Correct;
                 epochSamples += stats.Samples;
                 var now = DateTime.UtcNow;
-                pending.Add(new("loss", step, stats.MeanLoss, now));
-                pending.Add(new("lr", step, lastLr[0], now));
-                pending.Add(new("batch_size", step, count, now));
-                pending.Add(new("updates", step, step, now));
-                pending.Add(new("samples", step, samples, now));
-                pending.Add(new("flops", step, (double)samples * flopsPerSample, now));
-                pending.Add(new("elapsed", step, Elapsed(), now));
+                pending.Add(new(MetricCatalogue.Loss.Name, step, stats.MeanLoss, now));
+                pending.Add(new(MetricCatalogue.Lr.Name, step, lastLr[0], now));
+                pending.Add(new(MetricCatalogue.BatchSize.Name, step, count, now));
+                pending.Add(new(MetricCatalogue.Updates.Name, step, step, now));
+                pending.Add(new(MetricCatalogue.Samples.Name, step, samples, now));
+                pending.Add(new(MetricCatalogue.Flops.Name, step, (double)samples * flopsPerSample, now));
+                pending.Add(new(MetricCatalogue.Elapsed.Name, step, Elapsed(), now));
                 sink.Log(pending);
                 pending.Clear();
             }
@@ -166,15 +167,15 @@ public static class Trainer
             double trainSeconds = trainSecondsBefore + stepClock.Elapsed.TotalSeconds;
             var epochMetrics = new Dictionary<string, double>
             {
-                ["train_loss"] = epochLossSum / epochSteps,
-                ["train_accuracy"] = (double)epochCorrect / epochSamples,
-                ["val_loss"] = valLoss,
-                ["val_accuracy"] = valAccuracy,
-                ["val_ap"] = AveragePrecision.Macro(scores, uploaded.ValidationLabels, classes, apWorkspace),
-                ["epoch_time"] = epochClock.Elapsed.TotalSeconds,
-                ["epoch"] = epoch,
+                [MetricCatalogue.TrainLoss.Name] = epochLossSum / epochSteps,
+                [MetricCatalogue.TrainAccuracy.Name] = (double)epochCorrect / epochSamples,
+                [MetricCatalogue.ValLoss.Name] = valLoss,
+                [MetricCatalogue.ValAccuracy.Name] = valAccuracy,
+                [MetricCatalogue.ValAp.Name] = AveragePrecision.Macro(scores, uploaded.ValidationLabels, classes, apWorkspace),
+                [MetricCatalogue.EpochTime.Name] = epochClock.Elapsed.TotalSeconds,
+                [MetricCatalogue.Epoch.Name] = epoch,
             };
-            if (model.Distance() is { } distance) epochMetrics["distance"] = distance;
+            if (model.Distance() is { } distance) epochMetrics[MetricCatalogue.Distance.Name] = distance;
             foreach (var (k, v) in epochMetrics) final[k] = v;
             final["epochs"] = epoch;
             final["samples_per_s"] = samples / Math.Max(trainSeconds, 1e-9);

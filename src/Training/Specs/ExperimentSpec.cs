@@ -172,5 +172,5 @@ public sealed record CheckpointSpec
     /// <summary>max or min; null picks max for accuracies and average precision, min otherwise.</summary>
     public string? Mode { get; init; }
 
-    [JsonIgnore] public bool Maximise => Mode is null ? KeepBest is { } k && (k.Contains("accuracy") || k.EndsWith("_ap")) : Mode == "max";
+    [JsonIgnore] public bool Maximise => Mode is null ? KeepBest is { } k && Dashboard.Data.Metrics.MetricCatalogue.Describe(k).HigherIsBetter : Mode == "max";
 }

@@ -12,7 +12,7 @@ public static partial class SpecValidator
     public static readonly string[] Stems = ["auto", "imagenet", "cifar"];
     public static readonly string[] ParamGroups = [ModelGraph.Body, ModelGraph.Head];
     /// <summary>Epoch metrics a best checkpoint can be chosen by.</summary>
-    public static readonly string[] EpochMetrics = ["val_accuracy", "val_loss", "val_ap", "train_loss", "train_accuracy", "distance"];
+    public static readonly string[] EpochMetrics = [.. Dashboard.Data.Metrics.MetricCatalogue.PerEpoch.Where(k => k != Dashboard.Data.Metrics.MetricCatalogue.EpochTime).Select(k => k.Name)];
     public static readonly string[] Optimizers = ["sgd", "sgd_momentum_wdecay", "adam", "adamw"];
     public static readonly string[] ActFuncs = ["relu", "tanh", "sigmoid", "gelu", "elu", "leaky_relu", "identity", "relu6"];
 

@@ -16,10 +16,6 @@ public static class CompareApi
     public const int DefaultPoints = 1500;
     private const int MaxPoints = 100_000;
 
-    /// <summary>The keys a researcher reaches for first, in this order; any others follow alphabetically.</summary>
-    private static readonly string[] PreferredMetrics =
-        ["loss", "val_loss", "train_loss", "val_accuracy", "train_accuracy", "val_ap", "distance", "lr", "batch_size", "epoch_time"];
-
     /// <summary>
     /// Points per run the page asks for: all 1,500 for a few runs, fewer each for many, so that a hundred runs draw
     /// about as fast as twenty. Min/max downsampling keeps every spike at any count.
@@ -108,7 +104,7 @@ public static class CompareApi
     {
         var ids = runs.Select(r => r.Id).ToList();
         var metrics = await db.MetricSummaries.Where(s => ids.Contains(s.RunId)).Select(s => s.Key).Distinct().ToListAsync(ct);
-        metrics = [.. metrics.OrderBy(k => Array.IndexOf(PreferredMetrics, k) is var i and >= 0 ? i : int.MaxValue).ThenBy(k => k, StringComparer.Ordinal)];
+        metrics = [.. MetricCatalogue.Ordered(metrics)];
         return new(metrics, RunParameters.Differing(runs, [.. runs.Select(RunParameters.Of)]));
     }
 

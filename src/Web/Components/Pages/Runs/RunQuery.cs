@@ -229,7 +229,7 @@ public sealed record MetricRef(string Key, string Stat)
         return null;
     }
 
-    public static bool HigherIsBetter(string key) => key.Contains("accuracy") || key.EndsWith("_ap") || key == "val_ap";
+    public static bool HigherIsBetter(string key) => Dashboard.Data.Metrics.MetricCatalogue.Describe(key).HigherIsBetter;
 
     public string Label => Stat == "last" ? Key : $"{Key} ({Stat})";
     public override string ToString() => Stat == "last" ? Key : $"{Key}.{Stat}";
@@ -324,9 +324,8 @@ public sealed class RunRow
         };
     }
 
-    public TimeSpan? Duration => StartedAt is { } s ? (FinishedAt ?? DateTime.UtcNow) - s : null;
+    public TimeSpan? Duration => RunDisplay.Duration(StartedAt, FinishedAt, DateTime.UtcNow);
 
     /// <summary>Time left at the pace of the epochs done so far; null before the first epoch ends.</summary>
-    public TimeSpan? Eta => Status == RunStatus.Running && StartedAt is { } s && Epoch > 0 && MaxEpochs > Epoch
-        ? (DateTime.UtcNow - s) / Epoch * (MaxEpochs - Epoch) : null;
+    public TimeSpan? Eta => RunDisplay.Eta(Status, StartedAt, Epoch, MaxEpochs, DateTime.UtcNow);
 }
