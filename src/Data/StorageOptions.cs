@@ -33,7 +33,7 @@ public sealed class StorageOptions
     public string ResolvedConnectionString => Provider == StorageProvider.Postgres
         ? Named(ConnectionString!)
         : string.IsNullOrWhiteSpace(ConnectionString)
-            // A generous busy timeout: web, Quartz and the metric writer share the one file.
+            // A generous busy timeout: web, the worker and the metric writer share the one file.
             ? $"Data Source={Path.Combine(Path.GetFullPath(DataDir), "dashboard.db")};Default Timeout=30;Pooling=True"
             : ConnectionString;
 

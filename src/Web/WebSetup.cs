@@ -4,6 +4,7 @@ using Dashboard.Training.Worker;
 using Dashboard.Web.Api;
 using Dashboard.Web.Auth;
 using Dashboard.Web.Components;
+using Dashboard.Web.Jobs;
 
 namespace Dashboard.Web;
 
@@ -60,6 +61,7 @@ public static class WebSetup
         app.MapRunLiveApi();
         app.MapCompareApi();
         app.MapExportApi();
+        app.MapJobsDashboard();
         // Our own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none': no second header.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -45,7 +45,8 @@ public sealed class HostFailureTests(PostgresServer server) : ClusterTest("dashb
         var survivor = workers.Single(w => w != victim);
         victim.KillHard();
 
-        // The survivor notices (Quartz cluster check-in), takes the run over and finishes it.
+        // The survivor gets the job once its host stopped renewing it (Hangfire's invisibility timeout), takes the run
+        // over and finishes it.
         var done = await Cluster.Eventually(async () =>
         {
             await using var db = await dbs.CreateDbContextAsync();

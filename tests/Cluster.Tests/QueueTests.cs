@@ -4,7 +4,8 @@ using Dashboard.Training.Specs;
 using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Quartz;
+using Hangfire;
+using Hangfire.States;
 
 namespace Dashboard.Cluster.Tests;
 
@@ -91,27 +92,39 @@ public sealed class QueueTests(PostgresServer server) : ClusterTest("dashboard-q
     [Fact]
     public async Task A_run_tried_again_later_goes_back_to_its_own_place_in_the_queue_ahead_of_lower_priority_runs()
     {
-        // No worker: the queue as Quartz's store holds it, in the order hosts take due triggers (fire time first).
+        // No worker: the queue as Hangfire.PostgreSql holds it, in the order its hosts fetch (queue name, then job id).
         var cs = await Cluster.NewDatabaseAsync(server, "requeue");
         using var web = Cluster.WebNode(cs);
         var launcher = web.Services.GetRequiredService<RunLauncher>();
         long urgent = (await launcher.LaunchAsync(SpecJson.Parse(Short("urgent", 5)))).RunIds[0];
         var sweep = new List<long>();
         for (int i = 0; i < 5; i++) sweep.Add((await launcher.LaunchAsync(SpecJson.Parse(Short("sweep", 0)))).RunIds[0]);
-        var scheduler = await web.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
-        async Task<List<long?>> Queue() =>
-            [.. (await scheduler.GetTriggersOfJob(TrainRunJob.Key)).OrderBy(t => t.NextFireTimeUtc).Select(t => TrainRunJob.RunOf(t.Key))];
-        Assert.Equal([urgent, .. sweep], await Queue());
+        var dbs = web.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        async Task<List<(long Run, long Job)>> Queue()
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            return [.. (await db.Database.SqlQuery<QueueRow>($"""
+                SELECT (j.arguments::jsonb ->> 0)::bigint AS "Run", q.jobid AS "Job" FROM hangfire.jobqueue q JOIN hangfire.job j ON j.id = q.jobid
+                WHERE q.fetchedat IS NULL ORDER BY q.fetchedat NULLS FIRST, q.queue, q.jobid
+                """).ToListAsync()).Select(r => (r.Run, r.Job))];
+        }
+        Assert.Equal([urgent, .. sweep], (await Queue()).Select(q => q.Run));
 
-        // A host without the GPUs the urgent run asks for took it: its trigger is used up, and the run stays queued.
-        await scheduler.UnscheduleJob(TrainRunJob.TriggerFor(urgent));
-        Assert.Equal(sweep.Cast<long?>(), await Queue());
+        // A host without the GPUs the urgent run asks for took it (its queue row gone) and put its job off for a few
+        // seconds (TrainRunJob); meanwhile more of the sweep is queued.
+        long job = (await Queue()).First().Job;
+        await using (var db = await dbs.CreateDbContextAsync())
+            await db.Database.ExecuteSqlAsync($"DELETE FROM hangfire.jobqueue WHERE jobid = {job}");
+        var jobs = web.Services.GetRequiredService<IBackgroundJobClient>();
+        Assert.True(jobs.ChangeState(job.ToString(), new ScheduledState(TimeSpan.FromSeconds(5)), EnqueuedState.StateName));
+        sweep.Add((await launcher.LaunchAsync(SpecJson.Parse(Short("sweep", 0)))).RunIds[0]);
+        Assert.Equal(sweep, (await Queue()).Select(q => q.Run));
 
-        // The keeper (every few seconds on each worker) queues it again where its priority puts it: ahead of the
-        // sweep queued after it, not behind everything queued meanwhile. A second pass adds nothing.
-        var keeper = web.Services.GetRequiredService<RunQueueKeeper>();
-        Assert.Equal([urgent], (await keeper.SweepAsync()).Requeued);
-        Assert.Equal([urgent, .. sweep], await Queue());
-        Assert.Empty((await keeper.SweepAsync()).Requeued);
+        // When it is due, the same job is queued again, in the queue of its priority: ahead of the sweep queued
+        // before and after it, not behind everything queued meanwhile.
+        Assert.True(jobs.Requeue(job.ToString()));
+        Assert.Equal([urgent, .. sweep], (await Queue()).Select(q => q.Run));
     }
+
+    private sealed record QueueRow(long Run, long Job);
 }

@@ -21,20 +21,20 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
         """;
 
     [Fact]
-    public async Task An_outage_longer_than_the_cluster_check_in_leaves_the_run_on_its_living_host()
+    public async Task An_outage_longer_than_the_invisibility_timeout_leaves_the_run_on_its_living_host()
     {
         using var scene = await TrainingOnOneOfTwoAsync("outage");
         var (workers, web, dbs, runId, attempt, trainer, other) = scene;
 
-        // Longer than Quartz's check-in interval and threshold together (10 + 7.5 s): when it is back, a host that
-        // reconnects first can find the other's check-in late and hand its runs out again.
+        // Longer than Hangfire's invisibility timeout (30 s): when it is back, the other host can find the job not
+        // renewed in time and take it.
         await server.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(35));
         await server.StartAsync();
 
-        // Right after it, the takeover Quartz makes in that case, made here for certain: the trainer's one slot is
-        // busy, so the other host gets it, at a time when the trainer's last stored heartbeat is over 30 s old.
-        await web.Services.GetRequiredService<RunLauncher>().QueueTakeoverAsync(new RunLauncher.Queued(runId, DateTime.UtcNow, 0));
+        // Right after it, that takeover, made here for certain with a second job for the run: the trainer's one slot
+        // is busy, so the other host gets it, at a time when the trainer's last stored heartbeat is over 35 s old.
+        await web.Services.GetRequiredService<RunLauncher>().QueueAsync([new RunLauncher.Queued(runId, 0)]);
         await Cluster.Eventually(() => Task.FromResult(other.Output.Contains($"Run {runId} is still trained by {attempt.Host}") ? "" : null),
             TimeSpan.FromSeconds(60), () => "the other host did not look at the run\n" + Cluster.Logs(workers));
         // Then a few more seconds of training, in case anything took it over after all.
@@ -53,7 +53,7 @@ public sealed class TakeoverTests(PostgresServer server) : ClusterTest("dashboar
     }
 
     [Fact]
-    public async Task A_host_silent_past_the_check_in_loses_its_run_to_the_other_and_stops_it_when_it_comes_back()
+    public async Task A_host_silent_past_the_invisibility_timeout_loses_its_run_to_the_other_and_stops_it_when_it_comes_back()
     {
         using var scene = await TrainingOnOneOfTwoAsync("frozen");
         var (workers, web, dbs, runId, attempt, frozen, other) = scene;

@@ -41,15 +41,17 @@ public class DeviceAllocatorTests
 public class QueueOrderTests
 {
     [Fact]
-    public void Priority_orders_the_queue_then_time_and_no_run_is_put_off_into_the_future()
+    public void A_higher_priority_has_a_queue_that_sorts_first_and_workers_listen_to_every_queue_in_that_order()
     {
-        var now = DateTime.UtcNow;
-        DateTimeOffset Fire(int priority, double secondsLater = 0) =>
-            RunLauncher.FireTime(new RunLauncher.Queued(1, now.AddSeconds(secondsLater), priority));
-        Assert.True(Fire(10) < Fire(0));
-        Assert.True(Fire(0) < Fire(-1));
-        Assert.True(Fire(0) < Fire(0, secondsLater: 1));          // FIFO within a priority
-        Assert.True(Fire(1, secondsLater: 3600) < Fire(0));       // a higher priority queued later still goes first
-        Assert.True(Fire(-100) < DateTimeOffset.UtcNow);          // the lowest priority is due now, not in 100 days
+        // Hangfire.PostgreSql takes the next job by queue name, then job id (FIFO within one queue).
+        Assert.True(string.CompareOrdinal(RunLauncher.QueueOf(10), RunLauncher.QueueOf(0)) < 0);
+        Assert.True(string.CompareOrdinal(RunLauncher.QueueOf(0), RunLauncher.QueueOf(-1)) < 0);
+        Assert.True(string.CompareOrdinal(RunLauncher.QueueOf(100), RunLauncher.QueueOf(99)) < 0);
+        Assert.True(string.CompareOrdinal(RunLauncher.QueueOf(-99), RunLauncher.QueueOf(-100)) < 0);
+        Assert.Equal(("p000", "p100", "p200"), (RunLauncher.QueueOf(100), RunLauncher.QueueOf(0), RunLauncher.QueueOf(-100)));
+        // Hangfire.InMemory takes the queues in the order the server lists them: highest priority first, all 201.
+        Assert.Equal(201, RunLauncher.Queues.Distinct().Count());
+        Assert.Equal(RunLauncher.Queues.Order(StringComparer.Ordinal), RunLauncher.Queues);
+        Assert.All(RunLauncher.Queues, q => Assert.Matches("^[a-z0-9_-]+$", q));   // what Hangfire accepts as a queue name
     }
 }

@@ -2,19 +2,19 @@ using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Quartz;
 
 namespace Dashboard.Training.Worker;
 
 public enum CancelOutcome { NotFound, AlreadyFinished, Cancelled, Requested }
 
 /// <summary>
-/// Cancelling a run wherever it is. A queued run is cancelled at once and its trigger removed. For a running run the
+/// Cancelling a run wherever it is. A queued run is cancelled at once (its job, when a host takes it, finds it
+/// finished and does nothing). For a running run the
 /// request is stored; the process training it (this one or another host) hears of it by the run's StatusChanged
 /// event (in-process, or LISTEN/NOTIFY on PostgreSQL) and, should that be missed, by polling every two seconds, and
 /// stops the trainer through the run's cancellation token.
 /// </summary>
-public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events,
+public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, RunEvents events,
     ILogger<RunCancellation> log) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
@@ -33,8 +33,6 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, ISchedul
                 .SetProperty(r => r.CancelledBy, by)
                 .SetProperty(r => r.Error, "cancelled before it started"), ct) == 1)
         {
-            var scheduler = await schedulers.GetScheduler(ct);
-            await scheduler.UnscheduleJob(TrainRunJob.TriggerFor(runId), ct);
             events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
             return CancelOutcome.Cancelled;
         }

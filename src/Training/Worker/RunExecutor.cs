@@ -20,13 +20,24 @@ public sealed class RunExecutor(
     private readonly RunEvents _events = events;
     private readonly ILogger<RunExecutor> _log = log;
 
-    /// <param name="recovering">Quartz re-fires the run of a host that died: the run is still marked running.</param>
-    public async Task ExecuteAsync(long runId, bool recovering, CancellationToken ct)
+    /// <summary>What became of a job's look at its run.</summary>
+    public enum Outcome
+    {
+        /// <summary>Trained here (to any end), or nothing to do: the run is finished or gone.</summary>
+        Done,
+        /// <summary>This host has not the GPUs it asks for free now; it stays queued.</summary>
+        NoGpusHere,
+        /// <summary>A living host trains it (or took it over from this one): look again later, in case that host dies.</summary>
+        HeldElsewhere,
+    }
+
+    public async Task<Outcome> ExecuteAsync(long runId, CancellationToken ct)
     {
         var checkpointDir = storage.CheckpointDir(runId);
         var resumeFrom = Checkpoints.Latest(checkpointDir);
         var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
-        if (await ClaimAsync(runId, recovering, resumed, ct) is not { } claim) return;
+        var (claim, notClaimed) = await ClaimAsync(runId, resumed, ct);
+        if (claim is null) return notClaimed;
         var (spec, attemptId, lease) = claim;
         using var gpus = lease;
         _writer.Fence(runId, attemptId);
@@ -102,6 +113,7 @@ public sealed class RunExecutor(
         _writer.Unfence(runId);
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} ended {Status}", runId, status);
+        return cancel.Superseded ? Outcome.HeldElsewhere : Outcome.Done;
     }
 
     private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease);
@@ -109,15 +121,15 @@ public sealed class RunExecutor(
     /// <summary>
     /// Takes the run for this host: its devices, then in one transaction the status (only from queued, or from
     /// running when every host with an open attempt of it is dead, on a takeover), the attempt, and the points after
-    /// the checkpoint it resumes from. Null when the run is not this host's to train.
+    /// the checkpoint it resumes from. Without a claim, why not.
     /// </summary>
-    private async Task<Claim?> ClaimAsync(long runId, bool recovering, CheckpointState? resumed, CancellationToken ct)
+    private async Task<(Claim?, Outcome)> ClaimAsync(long runId, CheckpointState? resumed, CancellationToken ct)
     {
         await using var db = await _dbs.CreateDbContextAsync(ct);
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == runId, ct);
-        // Idempotent: a trigger fired again for a finished run does nothing.
-        if (run is null || RunStatus.IsFinished(run.Status)) return null;
-        if (run.Status == RunStatus.Running && await TakeOverAsync(db, runId, recovering, ct) is null) return null;
+        // Idempotent: a job run again for a finished run does nothing.
+        if (run is null || RunStatus.IsFinished(run.Status)) return (null, Outcome.Done);
+        if (run.Status == RunStatus.Running && await TakeOverAsync(db, runId, ct) is null) return (null, Outcome.HeldElsewhere);
         var now = DateTime.UtcNow;
         if (run.CancelRequestedAt is not null)
         {
@@ -129,15 +141,12 @@ public sealed class RunExecutor(
                 .SetProperty(r => r.Error, "cancelled on request"), ct);
             await tx.CommitAsync(ct);
             _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-            return null;
+            return (null, Outcome.Done);
         }
         var spec = SpecJson.Parse(run.Spec);
         var lease = devices.TryAcquire(spec.Device, spec.NumGpu);
         if (lease is null)
-        {
-            await NotHereAsync(db, run, spec, ct);
-            return null;
-        }
+            return (null, await NotHereAsync(db, run, spec, ct) ? Outcome.NoGpusHere : Outcome.Done);
         try
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -145,12 +154,12 @@ public sealed class RunExecutor(
             // SQLite. A claim of the same run elsewhere then either committed before, and is read below, or waits.
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, r => r.Status), ct);
             var status = await db.Runs.Where(r => r.Id == runId).Select(r => r.Status).FirstAsync(ct);
-            var gone = status == RunStatus.Running ? await TakeOverAsync(db, runId, recovering, ct) : null;
+            var gone = status == RunStatus.Running ? await TakeOverAsync(db, runId, ct) : null;
             if (status != RunStatus.Queued && gone is null)
             {
                 lease.Dispose();
                 _log.LogInformation("Run {RunId} is {Status}; not started here", runId, status);
-                return null;
+                return (null, status == RunStatus.Running ? Outcome.HeldElsewhere : Outcome.Done);
             }
             if (gone is not null && storage.Provider == StorageProvider.Postgres)
             {
@@ -177,7 +186,7 @@ public sealed class RunExecutor(
                 lease.Dispose();
                 _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
                 _log.LogWarning("Run {RunId}: {Error}", runId, error);
-                return null;
+                return (null, Outcome.Done);
             }
             var attempt = new RunAttempt
             {
@@ -193,7 +202,7 @@ public sealed class RunExecutor(
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             // The GPUs this host gave it: the spec's own when they were free.
-            return new Claim(spec with { Device = lease.Device }, attempt.Id, lease);
+            return (new Claim(spec with { Device = lease.Device }, attempt.Id, lease), Outcome.Done);
         }
         catch
         {
@@ -203,14 +212,13 @@ public sealed class RunExecutor(
     }
 
     /// <summary>
-    /// Whether a run marked running may be taken over here: only on a takeover (Quartz's recovery, or the
-    /// <see cref="RunQueueKeeper"/>'s), and only when no host with an open attempt of it is alive. Quartz alone can
-    /// find a living host's check-in late, which a database outage is enough for; the keeper takes the run over
-    /// later should that host really die. The hosts it is taken from, or null.
+    /// Whether a run marked running may be taken over here: only when no host with an open attempt of it is alive.
+    /// Hangfire hands a job out again once its host stopped renewing it (the invisibility timeout), which a database
+    /// outage is enough for; the job then looks again later (<see cref="TrainRunJob.HeldRetry"/>) and takes the run
+    /// over should that host really die. The hosts it is taken from, or null.
     /// </summary>
-    private async Task<string[]?> TakeOverAsync(DashboardDb db, long runId, bool recovering, CancellationToken ct)
+    private async Task<string[]?> TakeOverAsync(DashboardDb db, long runId, CancellationToken ct)
     {
-        if (!recovering) return null;
         var open = await db.RunAttempts.Where(a => a.RunId == runId && a.EndedAt == null).Select(a => a.Host).ToArrayAsync(ct);
         if ((await heartbeat.LivingAsync(db, open, ct)).FirstOrDefault() is { } host)
         {
@@ -230,13 +238,14 @@ public sealed class RunExecutor(
 
     /// <summary>
     /// This host cannot give the run its GPUs now. On the embedded database it is the only worker, so a run asking
-    /// for more GPUs than it has fails at once. Otherwise it stays queued, saying why, without a trigger: the
-    /// <see cref="RunQueueKeeper"/> queues it again at its own place a few seconds later, for this host once its GPUs
-    /// are free or for another host with enough of them. (A takeover that finds no GPUs here is left to the keeper too.)
+    /// for more GPUs than it has fails at once. Otherwise it stays queued, saying why, and its job comes back a few
+    /// seconds later at its own place (<see cref="TrainRunJob.GpuRetry"/>), for this host once its GPUs are free or
+    /// for another host with enough of them; a takeover that finds no GPUs here comes back the same way. Whether the
+    /// run still waits.
     /// </summary>
-    private async Task NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
+    private async Task<bool> NotHereAsync(DashboardDb db, Run run, ExperimentSpec spec, CancellationToken ct)
     {
-        if (run.Status != RunStatus.Queued) return;
+        if (run.Status != RunStatus.Queued) return run.Status == RunStatus.Running;
         db.Runs.Attach(run);
         string gpus = spec.NumGpu == 1 ? "1 GPU" : $"{spec.NumGpu} GPUs in a row";
         if (!devices.CanServe(spec.Device, spec.NumGpu) && storage.Provider == StorageProvider.Sqlite)
@@ -254,6 +263,7 @@ public sealed class RunExecutor(
         await db.SaveChangesAsync(ct);
         _events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));
         _log.LogInformation("Run {RunId} not started here: {Reason}", run.Id, run.Error);
+        return run.Status == RunStatus.Queued;
     }
 
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);

@@ -1,12 +1,12 @@
 using Dashboard.Data;
 using Dashboard.Training.Specs;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
+using Hangfire;
 
 namespace Dashboard.Training.Worker;
 
-/// <summary>Stores an experiment with its runs, numbered within the project, and queues one trigger per run.</summary>
-public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFactory schedulers, RunEvents events,
+/// <summary>Stores an experiment with its runs, numbered within the project, and queues one Hangfire job per run.</summary>
+public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJobClient jobs, RunEvents events,
     Microsoft.Extensions.Options.IOptions<TrainingOptions> training, StorageOptions storage)
 {
     public sealed record Launched(long ExperimentId, IReadOnlyList<long> RunIds, IReadOnlyList<string> RunNames);
@@ -38,7 +38,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         await tx.CommitAsync(ct);
 
         var ids = experiment.Runs.Select(r => r.Id).ToList();
-        await QueueAsync(experiment.Runs.Select(r => new Queued(r.Id, now, spec.Priority)), ct);
+        await QueueAsync(experiment.Runs.Select(r => new Queued(r.Id, spec.Priority)), ct);
         foreach (var id in ids) events.Publish(new RunEvent(id, RunEventKind.StatusChanged));
         return new Launched(experiment.Id, ids, experiment.Runs.Select(r => r.DisplayName).ToList());
     }
@@ -60,29 +60,17 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         return runs;
     }
 
-    /// <param name="Since">When it was first queued: order within one priority.</param>
-    public readonly record struct Queued(long RunId, DateTime Since, int Priority);
+    public readonly record struct Queued(long RunId, int Priority);
 
-    public async Task QueueAsync(IEnumerable<Queued> runs, CancellationToken ct = default)
+    /// <summary>One job per run, in the queue of its priority; a run may get a second job (a re-queue at start): the claim makes that harmless.</summary>
+    public Task QueueAsync(IEnumerable<Queued> runs, CancellationToken ct = default)
     {
-        var scheduler = await schedulers.GetScheduler(ct);
         foreach (var run in runs)
         {
-            var trigger = Trigger(TrainRunJob.TriggerFor(run.RunId), run.RunId, FireTime(run));
-            // Keep: a run already queued is not queued twice.
-            await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
+            ct.ThrowIfCancellationRequested();
+            jobs.Enqueue<TrainRunJob>(QueueOf(run.Priority), j => j.RunAsync(run.RunId, null, CancellationToken.None));
         }
-    }
-
-    /// <summary>
-    /// Queues a takeover of a run still marked running whose hosts are all gone, at the run's own place in the queue;
-    /// the host that takes it checks again that none of them is alive (<see cref="RunExecutor"/>).
-    /// </summary>
-    public async Task QueueTakeoverAsync(Queued run, CancellationToken ct = default)
-    {
-        var scheduler = await schedulers.GetScheduler(ct);
-        var trigger = Trigger(TrainRunJob.TakeoverFor(run.RunId), run.RunId, FireTime(run), recovering: true);
-        await scheduler.ScheduleTrigger(trigger, TriggerConflict.Keep, ct);
+        return Task.CompletedTask;
     }
 
     /// <summary>The spec's priority; 0 for a spec stored by an older version that no longer parses.</summary>
@@ -92,21 +80,15 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, ISchedulerFa
         catch (InvalidSpecException) { return 0; }
     }
 
-    private static ITrigger Trigger(TriggerKey key, long runId, DateTimeOffset at, bool recovering = false) => TriggerBuilder.Create()
-        .WithIdentity(key)
-        .ForJob(TrainRunJob.Key)
-        .UsingJobData(TrainRunJob.RunIdKey, runId)
-        .UsingJobData(TrainRunJob.RecoverKey, recovering ? 1L : 0L)
-        .StartAt(at)
-        // Quartz takes due triggers earliest fire time first. Ignoring misfires keeps a trigger that has waited in
-        // the queue at its own time, where the default would move it to "now" and mix the order.
-        .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires))
-        .Build();
-
     /// <summary>
-    /// The queue order as a fire time: a day earlier per priority point, then by when the run was queued. Always in
-    /// the past (priority -100 is a day before it was queued), so that a low priority never means "later today".
+    /// The Hangfire queue of a priority: p000 for priority 100 down to p200 for -100. Hangfire.PostgreSql fetches by
+    /// queue name, then job id, and Hangfire.InMemory takes the queues in the order a server lists them (<see cref="Queues"/>),
+    /// so either way a higher priority goes first, and within one priority the run queued first.
     /// </summary>
-    public static DateTimeOffset FireTime(Queued run) =>
-        new DateTimeOffset(DateTime.SpecifyKind(run.Since, DateTimeKind.Utc)).AddDays(-(run.Priority + ExperimentSpec.MaxPriority + 1));
+    public static string QueueOf(int priority) =>
+        $"p{ExperimentSpec.MaxPriority - Math.Clamp(priority, -ExperimentSpec.MaxPriority, ExperimentSpec.MaxPriority):000}";
+
+    /// <summary>Every run queue, highest priority first: what each worker's Hangfire server listens to.</summary>
+    public static readonly string[] Queues =
+        [.. Enumerable.Range(0, 2 * ExperimentSpec.MaxPriority + 1).Select(i => QueueOf(ExperimentSpec.MaxPriority - i))];
 }

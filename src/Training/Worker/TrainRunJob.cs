@@ -1,32 +1,37 @@
-using Quartz;
+using Hangfire;
+using Hangfire.Server;
+using Hangfire.States;
 
 namespace Dashboard.Training.Worker;
 
-/// <summary>Thin on purpose: one durable job, one trigger per run carrying its id; the work is in RunExecutor.</summary>
-public sealed class TrainRunJob(RunExecutor executor) : IJob
+/// <summary>
+/// Thin on purpose: a Hangfire job carries the run id and nothing else; the run's state is in our tables and the work
+/// is in <see cref="RunExecutor"/>. Idempotent: a job for a run that is finished, or trained by a living host, does
+/// nothing but look again later.
+/// </summary>
+public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs)
 {
-    public const string Group = "runs";
-    public static readonly JobKey Key = new("train-run", Group);
-    public const string RunIdKey = "run_id";
-    /// <summary>Set (1) on a takeover trigger: the run is still marked running, its hosts gone.</summary>
-    public const string RecoverKey = "recover";
+    /// <summary>A run waiting for GPUs here is looked at again this much later, keeping its place in its queue.</summary>
+    public static readonly TimeSpan GpuRetry = TimeSpan.FromSeconds(5);
+    /// <summary>A run held by another living host is looked at again this much later, in case that host dies.</summary>
+    public static readonly TimeSpan HeldRetry = TimeSpan.FromSeconds(30);
 
-    public static TriggerKey TriggerFor(long runId) => new($"run-{runId}", Group);
-    public static TriggerKey TakeoverFor(long runId) => new($"run-{runId}-takeover", Group);
-
-    /// <summary>The run a trigger of <see cref="TriggerFor"/> or <see cref="TakeoverFor"/> is for.</summary>
-    public static long? RunOf(TriggerKey key)
+    // Hangfire's own retries are for what the claim could not do at all (the database away): a few, spaced out.
+    // Hangfire fills in the context and the token (cancelled when this server shuts down); callers pass null.
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 10, 20, 40, 60])]
+    public async Task RunAsync(long runId, PerformContext? context, CancellationToken ct)
     {
-        var parts = key.Name.Split('-');
-        return parts.Length >= 2 && parts[0] == "run" && long.TryParse(parts[1], out var id) ? id : null;
-    }
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
-    {
-        var data = context.MergedJobDataMap;
-        var runId = data.GetLong(RunIdKey);
-        // A flag travels as a number, which the store's JSON gives back as it went in (as it does the run id).
-        bool recovering = context.Recovering || (data.ContainsKey(RecoverKey) && data.GetLong(RecoverKey) == 1);
-        await executor.ExecuteAsync(runId, recovering, ct);
+        var outcome = await executor.ExecuteAsync(runId, ct);
+        // Back to the queue when this server shuts down: Hangfire re-queues a job that ends cancelled by it.
+        ct.ThrowIfCancellationRequested();
+        var later = outcome switch
+        {
+            RunExecutor.Outcome.NoGpusHere => GpuRetry,
+            RunExecutor.Outcome.HeldElsewhere => HeldRetry,
+            _ => (TimeSpan?)null,
+        };
+        // The same job again later: in Hangfire's queue it keeps its id, and with it its place.
+        if (later is { } delay && context is not null)
+            jobs.ChangeState(context.BackgroundJob.Id, new ScheduledState(delay) { Reason = outcome.ToString() }, ProcessingState.StateName);
     }
 }

@@ -8,8 +8,8 @@ namespace Dashboard.Training.Worker;
 
 /// <summary>
 /// Advertises this worker on the Workers page: its devices and slots at start, then every few seconds how many runs
-/// it trains. A host that stops beating is shown as lost; Quartz's own cluster check-in is what re-queues its runs,
-/// and the beats are what the host taking one over checks first (<see cref="RunExecutor"/>).
+/// it trains. A host that stops beating is shown as lost. Hangfire hands a silent host's jobs out again (the
+/// invisibility timeout); the beats are what the host taking one over checks first (<see cref="RunExecutor"/>).
 /// </summary>
 public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions<WorkerOptions> options, RunCancellation training,
     ILogger<WorkerHeartbeat> log) : BackgroundService

@@ -4,16 +4,24 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
+using Hangfire;
+using Hangfire.InMemory;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 
 namespace Dashboard.Training.Worker;
 
 public static class WorkerServices
 {
+    /// <summary>Hangfire's invisibility timeout: a job whose host stopped renewing it (killed, frozen) is handed out again after this.</summary>
+    public static readonly TimeSpan InvisibilityTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Quartz on the dashboard's own database (SQLite store embedded, clustered PostgreSQL store otherwise) and the
-    /// launcher. With Worker:Enabled this process also trains: the scheduler starts and takes runs.
+    /// Hangfire on the cluster's PostgreSQL (Hangfire.PostgreSql), or in memory in the embedded mode, where the runs
+    /// table queues again at start what a previous process left; and the launcher. With Worker:Enabled this process
+    /// is a Hangfire server and trains: one Hangfire worker per slot, listening to every run queue.
     /// </summary>
     public static IServiceCollection AddDashboardWorker(this IServiceCollection services, IConfiguration config)
     {
@@ -24,65 +32,91 @@ public static class WorkerServices
         services.AddSingleton<RunCancellation>();
         services.AddSingleton<DeviceAllocator>();
         services.AddSingleton<WorkerHeartbeat>();
-        services.AddSingleton<RunQueueKeeper>();
+        services.AddTransient<TrainRunJob>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
-        var storage = new StorageOptions().BindFrom(config);
-
-        services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(s =>
-            {
-                s.InstanceName = "dashboard";
-                s.GenerateInstanceId = true;
-                // Runs queued by another process (a web node) are picked up within a second or two.
-                s.IdleWaitTime = TimeSpan.FromSeconds(1);
-            });
-            q.UseDefaultThreadPool(worker.Slots);
-            q.AddJob<TrainRunJob>(j => j.WithIdentity(TrainRunJob.Key).StoreDurably().RequestRecovery());
-            q.UsePersistentStore(s =>
-            {
-                s.UseSystemTextJsonSerializer();
-                if (storage.Provider == StorageProvider.Postgres)
-                {
-                    s.UsePostgres(storage.ResolvedConnectionString);
-                    s.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
-                }
-                else
-                {
-                    s.UseSqlite(storage.ResolvedConnectionString);
-                }
-                s.ConfigureStore(o => o.RecoverFiringsCancelledByShutdown = true);
-                s.ProvisionSchema();
-            });
-        });
+        // This process's own store, not Hangfire's global one: a test process holds several clusters at once.
+        services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<StorageOptions>()));
+        services.AddHangfire(c => c
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
 
         if (worker.Enabled)
         {
             services.AddHostedService<WorkerStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
             services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
-            services.AddHostedService(sp => sp.GetRequiredService<RunQueueKeeper>());
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+            services.AddHangfireServer(o =>
+            {
+                o.ServerName = ProcessIdentity.Name;
+                o.WorkerCount = worker.Slots;
+                o.Queues = RunLauncher.Queues;
+                // Runs waiting for GPUs or watched on another host come back within a second or two of their time.
+                o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+                // Hangfire's own server list: a dead server leaves the dashboard within a minute.
+                o.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                o.ServerTimeout = TimeSpan.FromSeconds(30);
+                o.ServerCheckInterval = TimeSpan.FromSeconds(10);
+                // A run being trained records how it stopped (queued again) before its job gives up.
+                o.ShutdownTimeout = TimeSpan.FromSeconds(30);
+            });
         }
         return services;
     }
 
-    /// <summary>Applies the thread setting and, in the embedded mode, queues again what a previous process left behind.</summary>
-    private sealed class WorkerStartup(IOptions<TrainingOptions> training, StorageOptions storage,
-        IDbContextFactory<DashboardDb> dbs, RunLauncher launcher) : IHostedService
+    private static JobStorage CreateStorage(StorageOptions storage)
+    {
+        if (storage.Provider != StorageProvider.Postgres)
+            return new InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Long });
+        var options = new PostgreSqlStorageOptions
+            {
+                // Hangfire.PostgreSql's default is 30 minutes: a killed host's run would wait that long. Short, and renewed
+                // while the run trains (every fifth of it), so that only a host that stopped answering loses its job.
+                InvisibilityTimeout = InvisibilityTimeout,
+                UseSlidingInvisibilityTimeout = true,
+                // New jobs are announced by NOTIFY; the poll is the fallback.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromSeconds(1),
+                PrepareSchemaIfNecessary = true,
+            };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(storage.ResolvedConnectionString, options), options);
+    }
+
+    /// <summary>
+    /// Applies the thread setting and queues again what has no job: in the embedded mode every queued or running run
+    /// (the jobs were in memory); in a cluster the queued and running runs without a pending job in Hangfire's tables,
+    /// which after the upgrade from the old job engine is all of them, and otherwise none (a launch cut off between
+    /// storing its runs and queueing them at most).
+    /// </summary>
+    private sealed class WorkerStartup(IOptions<TrainingOptions> training, StorageOptions storage, JobStorage jobs,
+        IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, ILogger<WorkerStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
             Torch.Threads = training.Value.EffectiveThreads;
-            if (storage.Provider != StorageProvider.Sqlite) return;
-            // Only this process trains on an embedded database, so any run still marked running was cut off.
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var left = await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued)
-                .Select(r => new { r.Id, r.CreatedAt, r.Spec }).ToListAsync(ct);
-            await db.Runs.Where(r => r.Status == RunStatus.Running)
-                .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
-            await launcher.QueueAsync(left.Select(r => new RunLauncher.Queued(r.Id, r.CreatedAt, RunLauncher.PriorityOf(r.Spec))), ct);
+            List<long> left;
+            if (storage.Provider == StorageProvider.Sqlite)
+            {
+                // Only this process trains on an embedded database, so any run still marked running was cut off.
+                left = await db.Runs.Where(r => r.Status == RunStatus.Running || r.Status == RunStatus.Queued).Select(r => r.Id).ToListAsync(ct);
+                await db.Runs.Where(r => r.Status == RunStatus.Running)
+                    .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
+            }
+            else
+            {
+                _ = jobs.GetMonitoringApi();   // Hangfire's schema exists once its storage is built
+                // A job's first argument is its run id (TrainRunJob.RunAsync).
+                left = await db.Database.SqlQuery<long>($"""
+                    SELECT r.id AS "Value" FROM runs r WHERE r.status IN ('queued', 'running') AND NOT EXISTS (
+                      SELECT 1 FROM hangfire.job j WHERE j.statename IN ('Enqueued', 'Scheduled', 'Processing')
+                        AND (j.arguments::jsonb ->> 0)::bigint = r.id)
+                    """).ToListAsync(ct);
+            }
+            var specs = await db.Runs.Where(r => left.Contains(r.Id)).OrderBy(r => r.Id).Select(r => new { r.Id, r.Spec }).ToListAsync(ct);
+            await launcher.QueueAsync(specs.Select(r => new RunLauncher.Queued(r.Id, RunLauncher.PriorityOf(r.Spec))), ct);
+            if (specs.Count > 0) log.LogInformation("Queued {Count} runs that had no job", specs.Count);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
