@@ -68,7 +68,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
         foreach (var run in runs)
         {
             ct.ThrowIfCancellationRequested();
-            jobs.Enqueue<TrainRunJob>(QueueOf(run.Priority), j => j.RunAsync(run.RunId, null, CancellationToken.None));
+            jobs.Enqueue<TrainRunJob>(QueueOf(run.Priority), j => j.RunAsync(run.RunId, null));
         }
         return Task.CompletedTask;
     }

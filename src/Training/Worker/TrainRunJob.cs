@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Server;
 using Hangfire.States;
+using Microsoft.Extensions.Hosting;
 
 namespace Dashboard.Training.Worker;
 
@@ -9,7 +10,7 @@ namespace Dashboard.Training.Worker;
 /// is in <see cref="RunExecutor"/>. Idempotent: a job for a run that is finished, or trained by a living host, does
 /// nothing but look again later.
 /// </summary>
-public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs)
+public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs, IHostApplicationLifetime host)
 {
     /// <summary>A run waiting for GPUs here is looked at again this much later, keeping its place in its queue.</summary>
     public static readonly TimeSpan GpuRetry = TimeSpan.FromSeconds(5);
@@ -17,13 +18,17 @@ public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs)
     public static readonly TimeSpan HeldRetry = TimeSpan.FromSeconds(30);
 
     // Hangfire's own retries are for what the claim could not do at all (the database away): a few, spaced out.
-    // Hangfire fills in the context and the token (cancelled when this server shuts down); callers pass null.
+    // Hangfire fills in the context; callers pass null.
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 10, 20, 40, 60])]
-    public async Task RunAsync(long runId, PerformContext? context, CancellationToken ct)
+    public async Task RunAsync(long runId, PerformContext? context)
     {
-        var outcome = await executor.ExecuteAsync(runId, ct);
+        // Stopped by the host shutting down only. Hangfire also cancels its own job token when it finds the job handed
+        // to another server (after an outage longer than the invisibility timeout), but whether that server may take
+        // the run is the takeover rule's to say: a living trainer goes on, a superseded one stops by its fence.
+        var stopping = host.ApplicationStopping;
+        var outcome = await executor.ExecuteAsync(runId, stopping);
         // Back to the queue when this server shuts down: Hangfire re-queues a job that ends cancelled by it.
-        ct.ThrowIfCancellationRequested();
+        stopping.ThrowIfCancellationRequested();
         var later = outcome switch
         {
             RunExecutor.Outcome.NoGpusHere => GpuRetry,
