@@ -14,8 +14,12 @@ public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs,
 {
     /// <summary>A run waiting for GPUs here is looked at again this much later, keeping its place in its queue.</summary>
     public static readonly TimeSpan GpuRetry = TimeSpan.FromSeconds(5);
-    /// <summary>A run held by another living host is looked at again this much later, in case that host dies.</summary>
-    public static readonly TimeSpan HeldRetry = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A run held by another living host is looked at again this much later, in case that host dies. Short: a job
+    /// handed out again 24 to 30 s after its host's last renewal can meet that host's last heartbeat just under
+    /// <see cref="WorkerHeartbeat.LostAfter"/>, and the takeover then waits for this (with 30 s, 54 s after a kill -9).
+    /// </summary>
+    public static readonly TimeSpan HeldRetry = TimeSpan.FromSeconds(5);
 
     // Hangfire's own retries are for what the claim could not do at all (the database away): a few, spaced out.
     // Hangfire fills in the context; callers pass null.
