@@ -81,14 +81,25 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
     }
 
     /// <summary>
-    /// The Hangfire queue of a priority: p000 for priority 100 down to p200 for -100. Hangfire.PostgreSql fetches by
-    /// queue name, then job id, and Hangfire.InMemory takes the queues in the order a server lists them (<see cref="Queues"/>),
-    /// so either way a higher priority goes first, and within one priority the run queued first.
+    /// The Hangfire queue of a priority. Hangfire.PostgreSql fetches by queue name, then job id, and Hangfire.InMemory
+    /// takes the queues in the order a server lists them (<see cref="Queues"/>), so either way a higher priority goes
+    /// first, and within one queue the run queued first. A server waits on one handle per queue and can wait on at most
+    /// 64, so not one queue per priority: each from -20 to 20 has its own, and beyond that ten share one (21-30, ...,
+    /// 91-100, and the same below -20): p00 is 91 to 100, p28 is 0, p56 is -91 to -100.
     /// </summary>
-    public static string QueueOf(int priority) =>
-        $"p{ExperimentSpec.MaxPriority - Math.Clamp(priority, -ExperimentSpec.MaxPriority, ExperimentSpec.MaxPriority):000}";
+    public static string QueueOf(int priority)
+    {
+        int p = Math.Clamp(priority, -ExperimentSpec.MaxPriority, ExperimentSpec.MaxPriority);
+        int rank = p > ExactPriorities ? ExactPriorities + (p - ExactPriorities + 9) / 10
+            : p < -ExactPriorities ? -ExactPriorities - (-p - ExactPriorities + 9) / 10
+            : p;
+        return $"p{TopRank - rank:00}";
+    }
+
+    private const int ExactPriorities = 20;
+    private static readonly int TopRank = ExactPriorities + (ExperimentSpec.MaxPriority - ExactPriorities + 9) / 10;
 
     /// <summary>Every run queue, highest priority first: what each worker's Hangfire server listens to.</summary>
     public static readonly string[] Queues =
-        [.. Enumerable.Range(0, 2 * ExperimentSpec.MaxPriority + 1).Select(i => QueueOf(ExperimentSpec.MaxPriority - i))];
+        [.. Enumerable.Range(-ExperimentSpec.MaxPriority, 2 * ExperimentSpec.MaxPriority + 1).Reverse().Select(QueueOf).Distinct()];
 }

@@ -75,9 +75,7 @@ public static class WorkerServices
                 // while the run trains (every fifth of it), so that only a host that stopped answering loses its job.
                 InvisibilityTimeout = InvisibilityTimeout,
                 UseSlidingInvisibilityTimeout = true,
-                // An idle worker asks for the next job four times a second (one indexed query): launch to running
-                // was about a second with a one-second poll.
-                EnableLongPolling = true,
+                // An idle worker asks for the next job four times a second (one indexed query).
                 QueuePollInterval = TimeSpan.FromMilliseconds(250),
                 PrepareSchemaIfNecessary = true,
             };
