@@ -55,7 +55,7 @@ var url = app.Url;
     }
     await Task.Delay(2000);  // the last event reaches the page
     var arrivals = (await page.EvaluateAsync<long[][]>("() => window.__arrivals")).ToDictionary(a => a[0], a => a[1]);
-    var points = (await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss"))!;
+    var points = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray();
     // Points drawn with the page's first load (already stored when it opened) are not live: left out.
     var pageOpened = arrivals.Values.DefaultIfEmpty(0).Min();
     var latencies = points

@@ -146,7 +146,7 @@ public sealed class CompareTests : ChromiumTest
         Assert.Equal("run,key,step,value,time", rows[0]);
         foreach (var (id, name) in seeds.Concat(other).Zip(new[] { "seeds/00001", "seeds/00002", "seeds/00003", "slow/00001" }))
         {
-            var loss = (await Http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key=loss"))!;
+            var loss = ((await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray())!;
             var exported = rows.Skip(1).Select(r => r.Split(',')).Where(r => r[0] == name && r[1] == "loss").ToList();
             Assert.Equal(loss.Select(p => p.GetProperty("step").GetInt64().ToString()), exported.Select(r => r[2]));
             Assert.Equal(loss.Select(p => p.GetProperty("value").GetDouble()), exported.Select(r => double.Parse(r[3], System.Globalization.CultureInfo.InvariantCulture)));
