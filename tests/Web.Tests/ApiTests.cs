@@ -85,6 +85,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     public async Task Unknown_runs_are_404_and_metrics_need_a_key()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/runs/999999")).StatusCode);   // the run page too
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999/metrics?keys=loss")).StatusCode);
         var created = await (await _client.PostSpecAsync(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
         var response = await _client.GetAsync($"/api/runs/{created.GetProperty("run_ids")[0].GetInt64()}/metrics");
