@@ -5,6 +5,6 @@ namespace Dashboard.Web.Components.Charts;
 public enum TraceStyle { Line, Markers, BandLower, BandUpper, Points }
 
 /// <summary>One trace of a <see cref="Chart"/>. <paramref name="Group"/> ties a run's raw and smoothed curves (or a
-/// group's band and mean) to one legend entry.</summary>
+/// group's band and mean) to one legend entry; <paramref name="Role"/> (raw, smoothed, mean, band...) travels as the trace's meta.</summary>
 public sealed record ChartTrace(string Name, double[] X, double[] Y, string Colour, TraceStyle Style = TraceStyle.Line,
-    bool InLegend = true, double Width = 1.5, double Opacity = 1, string? Group = null, string[]? Text = null);
+    bool InLegend = true, double Width = 1.5, double Opacity = 1, string? Group = null, string[]? Text = null, string? Role = null);
