@@ -29,7 +29,7 @@ report=$(cat <<MD
 |---:|---:|---:|---:|
 | $(field median_ms) ms | $(field p95_ms) ms | $(field max_ms) ms | 1,500 ms |
 
-Medians of the parts: page HTML $(field page_ms) ms; API asked (preload) at $(field fetch_start_ms) ms; plotly.js parsed and run at $(field plotly_ms) ms; server $(field server_ms) ms to the answer's first byte, $(field download_ms) ms to its last; drawing $(field draw_ms) ms after both.
+Medians of the parts: page HTML $(field page_ms) ms; plotly.js (Plotly.Blazor's copy) parsed and run at $(field plotly_ms) ms; the chart holding every run $(field draw_ms) ms after that (the data comes through the page's circuit, no API call).
 MD
 )
 echo "$report"

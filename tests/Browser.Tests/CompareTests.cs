@@ -120,6 +120,14 @@ public sealed class CompareTests : ChromiumTest
         Assert.Equal("optimizer.lr", await page.InputValueAsync("#group"));
         Assert.Equal(2, (await TracesAsync(page)).EnumerateArray().Count(t => t.GetProperty("meta").GetString() == "band"));
 
+        // Grouped by two keys at once: one band per (seed, learning rate), keys in the list's order, each legend entry
+        // counting its runs.
+        await RedrawnAfterAsync(page, () => page.SelectOptionAsync("#group", new[] { "optimizer.lr", "seed" }));
+        var pairs = (await TracesAsync(page)).EnumerateArray().Where(t => t.GetProperty("meta").GetString() == "mean").Select(t => t.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["seed = 0 · optimizer.lr = 0.05 (1 run)", "seed = 0 · optimizer.lr = 0.1 (1 run)", "seed = 1 · optimizer.lr = 0.1 (1 run)",
+            "seed = 2 · optimizer.lr = 0.1 (1 run)"], pairs);
+        Assert.Contains("group=seed%2Coptimizer.lr", page.Url);
+
         // The parameter table: the differing rows first and highlighted, the equal ones behind "show all".
         var seedRow = page.Locator("#param-diff tr[data-key='seed']");
         await Assertions.Expect(seedRow).ToBeVisibleAsync();
