@@ -28,7 +28,9 @@ public static class CircuitMemory
         await using var browser = await DashboardProcess.LaunchChromiumAsync(playwright);
         async Task<IPage> OpenAsync()
         {
-            var tab = await browser.NewPageAsync();
+            // A context of its own per tab, as separate researchers' browsers: tabs of one context share a few sockets to the host.
+            var context = await browser.NewContextAsync();
+            var tab = await context.NewPageAsync();
             await tab.GotoAsync($"{app.Url}/runs/{runId}");
             // The circuit has handed the history over: a background tab's browser-side drawing is the browser's cost, not the server's.
             await tab.WaitForFunctionAsync("() => document.querySelector('[data-chart=loss-chart]')?.dataset.draws === '1'", null, new() { Timeout = 60_000 });
@@ -40,7 +42,11 @@ public static class CircuitMemory
         var open = new List<IPage> { await OpenAsync() };
         await Task.Delay(3000);
         long one = app.WorkingSet;
-        while (open.Count < pages) open.Add(await OpenAsync());
+        while (open.Count < pages)
+        {
+            open.Add(await OpenAsync());
+            Console.Error.WriteLine($"  {open.Count} pages open, {app.WorkingSet / 1e6:F0} MB");
+        }
         await Task.Delay(3000);
         long all = app.WorkingSet;
         int points = await open[0].EvaluateAsync<int>("() => [...document.querySelectorAll('[data-chart]')].reduce((n, c) => n + Number(c.dataset.points), 0)");
