@@ -20,8 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not found)" >&2; exit 1; }
 
-if [ ! -f node_modules/plotly.js-dist-min/plotly.min.js ] || [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ]; then
-  echo "setup: npm ci (plotly.js, bootstrap)"
+if [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ]; then
+  echo "setup: npm ci (bootstrap)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

@@ -9,7 +9,13 @@ using System.Text.Json;
 using Dashboard.Bench;
 using Microsoft.Playwright;
 
-if (args.Length < 1) { Console.Error.WriteLine("usage: WEB_DLL [EPOCHS]"); return 2; }
+if (args.Length < 1) { Console.Error.WriteLine("usage: WEB_DLL [EPOCHS] | WEB_DLL memory [PAGES]"); return 2; }
+if (args.Length > 1 && args[1] == "memory")
+{
+    await using var server = new DashboardProcess(args[0]);
+    await server.StartAsync();
+    return await CircuitMemory.RunAsync(server, args.Length > 2 ? int.Parse(args[2]) : 50);
+}
 int epochs = args.Length > 1 ? int.Parse(args[1]) : 3;
 await using var app = new DashboardProcess(args[0]);
 await app.StartAsync();
@@ -55,7 +61,7 @@ var url = app.Url;
     }
     await Task.Delay(2000);  // the last event reaches the page
     var arrivals = (await page.EvaluateAsync<long[][]>("() => window.__arrivals")).ToDictionary(a => a[0], a => a[1]);
-    var points = (await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss"))!;
+    var points = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray();
     // Points drawn with the page's first load (already stored when it opened) are not live: left out.
     var pageOpened = arrivals.Values.DefaultIfEmpty(0).Min();
     var latencies = points

@@ -41,6 +41,12 @@ public sealed class DashboardProcess : IAsyncDisposable
         await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>The dashboard process's resident memory now, in bytes.</summary>
+    public long WorkingSet
+    {
+        get { _web!.Refresh(); return _web.WorkingSet64; }
+    }
+
     public async Task StopAsync()
     {
         if (_web is { HasExited: false }) { _web.Kill(entireProcessTree: true); await _web.WaitForExitAsync(); }

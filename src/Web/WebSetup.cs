@@ -54,6 +54,7 @@ public static class WebSetup
         app.MapExperimentsApi();
         app.MapExperimentApi();
         app.MapRunsApi();
+        app.MapMetricsApi();
         app.MapRunCancelApi();
         app.MapCheckpointsApi();
         app.MapWorkersApi();

@@ -28,6 +28,7 @@ public abstract class ChromiumTest : IAsyncLifetime
         var page = await Browser.NewPageAsync(options);
         page.Console += (_, m) => { if (m.Type == "error") ConsoleErrors.Add(m.Text); };
         page.PageError += (_, e) => ConsoleErrors.Add(e);
+        page.Response += (_, r) => { if (r.Status >= 400) ConsoleErrors.Add($"{r.Status} {r.Url}"); };
         return page;
     }
 

@@ -37,7 +37,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         var finished = run.GetProperty("finished_at").GetDateTime();
         Assert.True(created <= started && started <= finished);
 
-        var loss = await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss");
+        var loss = (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray();
         Assert.Equal(4 * 480 / 30, loss!.Length);
         var steps = loss.Select(p => p.GetProperty("step").GetInt64()).ToArray();
         Assert.Equal(steps.Order(), steps);
@@ -45,10 +45,10 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.True(values.TakeLast(8).Average() < values.Take(8).Average());
         Assert.True(loss[0].TryGetProperty("time", out _));
 
-        var accuracy = await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=val_accuracy");
+        var accuracy = (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=val_accuracy")).GetProperty("val_accuracy").EnumerateArray().ToArray();
         Assert.Equal(4, accuracy!.Length);
         foreach (var key in new[] { "lr", "updates", "samples", "elapsed", "val_loss", "epoch_time" })
-            Assert.NotEmpty((await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key={key}"))!);
+            Assert.NotEmpty(((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys={key}")).GetProperty(key).EnumerateArray().ToArray())!);
     }
 
     [Fact]
@@ -85,7 +85,8 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
     public async Task Unknown_runs_are_404_and_metrics_need_a_key()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999/metrics?key=loss")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/runs/999999")).StatusCode);   // the run page too
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/999999/metrics?keys=loss")).StatusCode);
         var created = await (await _client.PostSpecAsync(Hyperspheres)).Content.ReadFromJsonAsync<JsonElement>();
         var response = await _client.GetAsync($"/api/runs/{created.GetProperty("run_ids")[0].GetInt64()}/metrics");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -123,7 +124,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Equal("completed", (await _client.WaitFinishedAsync(runId)).GetProperty("status").GetString());
 
         async Task<double[]> Values(string key) =>
-            [.. (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key={key}"))!.Select(p => p.GetProperty("value").GetDouble())];
+            [.. ((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys={key}")).GetProperty(key).EnumerateArray().ToArray())!.Select(p => p.GetProperty("value").GetDouble())];
         // lr 0.05, 0.05, 0.025, 0.025 by epoch; batch 30, 60, 120, 120, so 16 + 8 + 4 + 4 steps.
         var lr = await Values("lr");
         Assert.Equal(32, lr.Length);
@@ -153,7 +154,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
             """);
         var followId = (await follow.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
         Assert.Equal("completed", (await _client.WaitFinishedAsync(followId)).GetProperty("status").GetString());
-        var distances = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{followId}/metrics?key=distance"))!;
+        var distances = ((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{followId}/metrics?keys=distance")).GetProperty("distance").EnumerateArray().ToArray())!;
         Assert.Equal(2, distances.Length);
         Assert.All(distances, d => Assert.True(d.GetProperty("value").GetDouble() > 0));
     }
@@ -210,9 +211,9 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
             """);
         var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids")[0].GetInt64();
         await _client.WaitFinishedAsync(runId);
-        var full = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss"))!;
+        var full = ((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray())!;
         Assert.Equal(3 * 600, full.Length);
-        var chart = (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{runId}/metrics?key=loss&points=200"))!;
+        var chart = ((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/metrics?keys=loss&points=200")).GetProperty("loss").EnumerateArray().ToArray())!;
 
         Assert.InRange(chart.Length, 100, 200);
         (long Step, double Value) Point(JsonElement p) => (p.GetProperty("step").GetInt64(), p.GetProperty("value").GetDouble());
@@ -223,7 +224,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Equal(all[^1], kept[^1]);
         Assert.Equal(kept.Select(p => p.Step).Order(), kept.Select(p => p.Step));
 
-        var bad = await _client.GetAsync($"/api/runs/{runId}/metrics?key=loss&points=2");
+        var bad = await _client.GetAsync($"/api/runs/{runId}/metrics?keys=loss&points=2");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("points", await bad.Content.ReadAsStringAsync());
     }

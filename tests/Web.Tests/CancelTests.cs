@@ -17,7 +17,7 @@ public sealed class CancelTests(DashboardFactory factory) : IClassFixture<Dashbo
         """;
 
     private async Task<int> LossPointsAsync(long id) =>
-        (await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key=loss"))!.Length;
+        ((await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?keys=loss")).GetProperty("loss").EnumerateArray().ToArray())!.Length;
 
     private Task<HttpResponseMessage> CancelAsync(long id) => _client.PostAsync($"/api/runs/{id}/cancel", null);
 

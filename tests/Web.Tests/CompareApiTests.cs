@@ -103,6 +103,31 @@ public sealed class CompareApiTests(DashboardFactory factory) : IClassFixture<Da
     }
 
     [Fact]
+    public async Task Runs_grouped_by_two_parameters_average_over_seeds_count_their_runs_and_the_mean_never_jumps()
+    {
+        var ids = new List<long>();
+        // width x dataset.size, two seeds each; one seed of width 8 x 100 stopped at step 10 of 20 (its loss 10 would
+        // pull a mean over the runs still there from 10.5 to 11 where it ends).
+        foreach (var (width, size, seed, loss, steps) in new[] { (8, 100, 0, 10.0, 10), (8, 100, 1, 11.0, 20), (8, 200, 0, 4.0, 20), (8, 200, 1, 6.0, 20),
+                     (32, 100, 0, 1.0, 20), (32, 100, 1, 3.0, 20) })
+        {
+            var run = await factory.AddRunAsync("grid", $$"""{"model.width":{{width}},"dataset.size":{{size}},"seed":{{seed}}}""");
+            await factory.WriteAsync(run.Id, Start, [.. Enumerable.Range(1, steps).Select(s => ("loss", (long)s, loss))]);
+            ids.Add(run.Id);
+        }
+
+        var body = await CompareAsync($"runs={string.Join(",", ids)}&key=loss&group=model.width,dataset.size&points=20");
+        var groups = body.GetProperty("groups").EnumerateArray().ToList();
+        Assert.Equal(["model.width = 8 · dataset.size = 100", "model.width = 8 · dataset.size = 200", "model.width = 32 · dataset.size = 100"],
+            groups.Select(g => g.GetProperty("label").GetString()));
+        Assert.All(groups, g => Assert.Equal(2, g.GetProperty("runs").GetInt32()));
+        Assert.All(Doubles(groups[0].GetProperty("mean")), m => Assert.Equal(10.5, m, 12));
+        Assert.Equal(10, Doubles(groups[0].GetProperty("x"))[^1]);
+        Assert.All(Doubles(groups[1].GetProperty("mean")), m => Assert.Equal(5, m, 12));
+        Assert.Equal([8, 100], groups[0].GetProperty("value").EnumerateArray().Select(v => v.GetInt32()));
+    }
+
+    [Fact]
     public async Task Runs_grouped_by_a_parameter_give_one_mean_and_std_band_per_value()
     {
         var ids = new List<long>();

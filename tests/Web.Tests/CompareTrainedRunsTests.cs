@@ -55,7 +55,7 @@ public sealed class CompareTrainedRunsTests(DashboardFactory factory) : IClassFi
             Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
             foreach (var key in keys)
             {
-                var stored = await _client.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/metrics?key={key}");
+                var stored = (await _client.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/metrics?keys={key}")).GetProperty(key).EnumerateArray().ToArray();
                 var exported = rows.Where(r => r[0] == name && r[1] == key).ToList();
                 Assert.Equal(stored!.Select(p => p.GetProperty("step").GetInt64()), exported.Select(r => long.Parse(r[2], CultureInfo.InvariantCulture)));
                 Assert.Equal(stored!.Select(p => p.GetProperty("value").GetDouble()), exported.Select(r => double.Parse(r[3], CultureInfo.InvariantCulture)));

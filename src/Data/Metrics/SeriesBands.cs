@@ -3,13 +3,14 @@ namespace Dashboard.Data.Metrics;
 /// <summary>
 /// Mean and spread of several runs' curves (say, one configuration over several seeds), for a mean ± std band. The
 /// runs are logged at different x (another batch size, another speed, a run that stopped early), so each is read at
-/// the points of one common grid by linear interpolation; a run counts at a grid x only inside its own x range, never
-/// extrapolated.
+/// the points of one common grid by linear interpolation, never extrapolated. The band spans only the x range every run
+/// covers: where a run starts late or ends early, a mean over the runs still there would jump by that run's offset
+/// and read as a change of the curve.
 /// </summary>
 public static class SeriesBands
 {
     /// <summary>The band on its grid: at each x the mean, the sample standard deviation (n - 1; 0 for a single run) and
-    /// how many runs cover that x. Grid points no run covers are left out.</summary>
+    /// how many runs it is of (all of them). Empty when the runs' x ranges do not overlap.</summary>
     public sealed record Band(double[] X, double[] Mean, double[] Std, int[] N);
 
     /// <param name="runs">Each run's curve: x and y of the same length, best in x order (ties allowed).</param>
@@ -19,7 +20,8 @@ public static class SeriesBands
         ArgumentOutOfRangeException.ThrowIfLessThan(points, 2);
         var curves = runs.Select(Prepare).Where(c => c.X.Length > 0).ToList();
         if (curves.Count == 0) return new([], [], [], []);
-        double lo = curves.Min(c => c.X[0]), hi = curves.Max(c => c.X[^1]);
+        double lo = curves.Max(c => c.X[0]), hi = curves.Min(c => c.X[^1]);
+        if (lo > hi) return new([], [], [], []);
         int size = hi > lo ? points : 1;
         var grid = new double[size];
         for (int g = 0; g < size; g++) grid[g] = g == size - 1 ? hi : lo + (hi - lo) * g / (size - 1);

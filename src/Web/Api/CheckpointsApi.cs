@@ -1,42 +1,29 @@
-using System.Text.RegularExpressions;
 using Dashboard.Data;
+using Dashboard.Web.Queries;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
 
 /// <summary>A run's checkpoint files, listed and downloaded; only plain file names inside the run's own folder.</summary>
-public static partial class CheckpointsApi
+public static class CheckpointsApi
 {
-    public sealed record CheckpointFile(string Name, long Size, DateTime Modified);
-
-    public static IReadOnlyList<CheckpointFile> List(StorageOptions storage, long runId)
-    {
-        var dir = new DirectoryInfo(storage.CheckpointDir(runId));
-        if (!dir.Exists) return [];
-        return dir.EnumerateFiles().Where(f => FileName().IsMatch(f.Name))
-            .OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => new CheckpointFile(f.Name, f.Length, f.LastWriteTimeUtc)).ToList();
-    }
-
     public static void MapCheckpointsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/runs/{id:long}/checkpoints", async (long id, StorageOptions storage, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
-            return Results.Ok(List(storage, id).Select(f => new { name = f.Name, size = f.Size, modified = f.Modified, url = $"/api/runs/{id}/checkpoints/{f.Name}" }));
+            return Results.Ok(CheckpointFiles.List(storage, id).Select(f => new { name = f.Name, size = f.Size, modified = f.Modified, url = $"/api/runs/{id}/checkpoints/{f.Name}" }));
         });
 
         app.MapGet("/api/runs/{id:long}/checkpoints/{name}", (long id, string name, StorageOptions storage) =>
         {
             // The name is matched, never combined as given: no separators, no "..", nothing outside the run's folder.
-            if (!FileName().IsMatch(name)) return Results.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["not a checkpoint file name"] });
+            if (!CheckpointFiles.IsName(name)) return BadQuery.Field("name", "not a checkpoint file name");
             var dir = Path.GetFullPath(storage.CheckpointDir(id)) + Path.DirectorySeparatorChar;
             var path = Path.GetFullPath(Path.Combine(dir, name));
             if (!path.StartsWith(dir, StringComparison.Ordinal) || !File.Exists(path)) return Results.NotFound();
             return Results.File(path, name.EndsWith(".json") ? "application/json" : "application/octet-stream", $"run{id}-{name}");
         });
     }
-
-    [GeneratedRegex(@"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(pt|json)$")]
-    private static partial Regex FileName();
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Data;
+using Dashboard.Web.Queries;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
@@ -54,7 +55,7 @@ public static class ExportApi
     /// <summary>The runs of ?ids=, in the order given; a 400 naming ids when the list is bad, a 404 naming the unknown ones.</summary>
     private static async Task<(List<Run> Runs, IResult? Problem)> FindAsync(string? text, IDbContextFactory<DashboardDb> dbs, CancellationToken ct)
     {
-        if (!RunIds.TryParse(text, MaxRuns, out var ids, out var error)) return ([], RunIds.Invalid("ids", error));
+        if (!RunIds.TryParse(text, MaxRuns, out var ids, out var error)) return ([], BadQuery.Field("ids", error));
         await using var db = await dbs.CreateDbContextAsync(ct);
         var found = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
         var missing = ids.Where(id => !found.ContainsKey(id)).ToList();

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Dashboard.Data;
-using Dashboard.Data.Metrics;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Auth;
 using Dashboard.Web.Components.Pages.Runs;
@@ -70,22 +69,6 @@ public static class RunsApi
                 return Results.ValidationProblem(e.Errors.ToDictionary(), title: "This run's spec cannot be launched again here.");
             }
         }).RequireAuthorization(AuthSetup.Researcher);
-
-        // Full resolution by default (exports); ?points=N returns at most N, min/max downsampled for charts.
-        app.MapGet("/api/runs/{id:long}/metrics", async (long id, string? key, int? points, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
-        {
-            if (string.IsNullOrWhiteSpace(key))
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["required, e.g. ?key=loss"] });
-            if (points is < 4 or > 1_000_000)
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["points"] = ["must be between 4 and 1,000,000"] });
-            await using var db = await dbs.CreateDbContextAsync(ct);
-            if (!await db.Runs.AnyAsync(r => r.Id == id, ct)) return Results.NotFound();
-            var query = db.MetricPoints.Where(p => p.RunId == id && p.Key == key).OrderBy(p => p.Step);
-            if (points is not { } target)
-                return Results.Ok(await query.Select(p => new { step = p.Step, value = p.Value, time = p.Time }).ToListAsync(ct));
-            var series = await query.Select(p => new ValueTuple<long, double>(p.Step, p.Value)).ToListAsync(ct);
-            return Results.Ok(Downsampling.MinMax(series, target).Select(p => new { step = p.Item1, value = p.Item2 }));
-        });
     }
 
     /// <summary>POST /api/runs/{id}/cancel: a queued run is cancelled at once (200), a running one is stopped by its host within seconds (202).</summary>

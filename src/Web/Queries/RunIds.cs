@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace Dashboard.Web.Api;
+namespace Dashboard.Web.Queries;
 
-/// <summary>A comma-separated list of run ids in a query string (?runs=1,2,3), as the runs table links them.</summary>
+/// <summary>A comma-separated list of run ids in a query string (?runs=1,2,3), as the runs table links them; read by the compare page and the endpoints alike.</summary>
 public static class RunIds
 {
     /// <summary>The ids in the order given, each once; or why the text is not such a list.</summary>
@@ -34,8 +34,4 @@ public static class RunIds
         ids = [.. list];
         return true;
     }
-
-    /// <summary>The 400 naming the query field.</summary>
-    public static IResult Invalid(string field, string error) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [error] });
 }

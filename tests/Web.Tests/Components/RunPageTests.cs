@@ -1,0 +1,60 @@
+using Bunit;
+using Dashboard.Data;
+using Dashboard.Web.Components.Pages.Runs;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests.Components;
+
+/// <summary>bUnit: the run page in its circuit, on the app's real services and SQLite file, kept current by run events.</summary>
+public sealed class RunPageTests : BunitContext, IClassFixture<DashboardFactory>
+{
+    private readonly DashboardFactory _app;
+
+    public RunPageTests(DashboardFactory app)
+    {
+        _app = app;
+        // The app's own services the page injects (a scope of them: some are scoped), not Blazor's: bUnit brings its own.
+        var scope = app.Services.CreateScope().ServiceProvider;
+        Services.AddSingleton(scope.GetRequiredService<IDbContextFactory<DashboardDb>>());
+        Services.AddSingleton(scope.GetRequiredService<Dashboard.Training.Worker.RunCancellation>());
+        Services.AddSingleton(scope.GetRequiredService<Dashboard.Training.Worker.RunLauncher>());
+        Services.AddSingleton(scope.GetRequiredService<StorageOptions>());
+        Services.AddSingleton(scope.GetRequiredService<RunEvents>());
+        AddAuthorization();
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    [Fact]
+    public async Task A_run_event_brings_its_messages_status_finished_time_and_new_points_onto_the_open_page()
+    {
+        var run = await _app.AddRunAsync("watched", status: RunStatus.Running);
+        var page = Render<RunPage>(p => p.Add(r => r.Id, run.Id));
+        page.WaitForAssertion(() => Assert.Equal("running", page.Find("#run-status .badge").GetAttribute("data-status")));
+        Assert.Contains("None yet", page.Find("#run-messages").TextContent);
+        Assert.Equal("–", page.Find("#run-finished").TextContent);
+
+        var dbs = _app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        await using (var db = await dbs.CreateDbContextAsync())
+        {
+            db.RunMessages.Add(new RunMessage { RunId = run.Id, Time = DateTime.UtcNow, Text = "epoch 1: val_loss 0.5" });
+            await db.SaveChangesAsync();
+            await db.Runs.Where(r => r.Id == run.Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Completed)
+                .SetProperty(r => r.Epoch, 3).SetProperty(r => r.FinishedAt, DateTime.UtcNow));
+        }
+        // The metric writer publishes the run's event once the points are stored.
+        await _app.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6));
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains("epoch 1: val_loss 0.5", page.Find("#run-messages").TextContent);
+            Assert.Equal("completed", page.Find("#run-status .badge").GetAttribute("data-status"));
+            Assert.NotEqual("–", page.Find("#run-finished").TextContent);
+            Assert.Equal("3", page.Find("#run-epoch").TextContent);
+            Assert.True(page.Find("#cancel-form").HasAttribute("hidden"));
+            Assert.Equal("3", page.Find("[data-chart=loss-chart]").GetAttribute("data-points"));
+        }, TimeSpan.FromSeconds(10));
+    }
+}
