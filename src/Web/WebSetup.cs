@@ -4,6 +4,8 @@ using Dashboard.Training.Worker;
 using Dashboard.Web.Api;
 using Dashboard.Web.Auth;
 using Dashboard.Web.Components;
+using Dashboard.Web.Queries;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web;
 
@@ -29,6 +31,7 @@ public static class WebSetup
     public static async Task PrepareStorageAsync(this WebApplication app)
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+        await RunSizes.BackfillAsync(app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>());
         await app.EnsureFirstAdminAsync();
     }
 

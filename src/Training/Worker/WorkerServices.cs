@@ -17,7 +17,7 @@ public static class WorkerServices
     /// </summary>
     public static IServiceCollection AddDashboardWorker(this IServiceCollection services, IConfiguration config)
     {
-        services.AddOptions<WorkerOptions>().Bind(config.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>().Bind(config.GetSection(WorkerOptions.Section)).PostConfigure(WorkerOptions.Complete).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().Bind(config.GetSection(TrainingOptions.Section));
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunLauncher>();
@@ -27,6 +27,7 @@ public static class WorkerServices
         services.AddSingleton<RunQueueKeeper>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        WorkerOptions.Complete(worker);
         var storage = new StorageOptions().BindFrom(config);
 
         services.AddQuartz(q =>

@@ -3,7 +3,7 @@ using Dashboard.Data;
 using Dashboard.Data.Metrics;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Auth;
-using Dashboard.Web.Components.Pages.Runs;
+using Dashboard.Web.Queries;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
@@ -143,6 +143,8 @@ public static class RunsApi
         notes = r.Notes,
         launched_by = r.LaunchedBy,
         cancelled_by = r.CancelledBy,
+        parameter_count = r.ParameterCount,
+        flops_per_sample = r.FlopsPerSample,
         metrics = metrics ?? [],
     };
 }
