@@ -29,12 +29,15 @@ public enum RunColumnKind { Name, Status, Progress, Param, Size, Metric, Tags, C
 /// </summary>
 public sealed record RunColumn(string Key, string Label, RunColumnKind Kind, string? Sort, bool FirstDescending = true, MetricRef? Metric = null)
 {
-    /// <summary>Numbers and times never wrap ("2.028e-4" on one line); parameters and tags may, to fit the width.</summary>
+    /// <summary>
+    /// Numbers and times never wrap ("2.028e-4" on one line); headers, parameters and tags may, so that the default
+    /// columns fit 1,400 px ("val_accuracy (max)" over two lines is narrower than its name on one).
+    /// </summary>
     public string HeaderClass => Kind switch
     {
-        RunColumnKind.Metric or RunColumnKind.Size => "text-end text-nowrap metric-col",
+        RunColumnKind.Metric or RunColumnKind.Size => "text-end metric-col",
         RunColumnKind.Param => "param-col",
-        _ => "text-nowrap",
+        _ => "",
     };
 
     public string CellClass => Kind switch
@@ -83,7 +86,7 @@ public sealed record RunColumn(string Key, string Label, RunColumnKind Kind, str
         new("progress", "Progress", RunColumnKind.Progress, "progress"),
         .. result.ParamColumns.Select(p => new RunColumn(p, p, RunColumnKind.Param, p)),
         new(RunRow.ParameterCountKey, "Params", RunColumnKind.Size, RunRow.ParameterCountKey),
-        new(RunRow.FlopsPerSampleKey, "FLOPs/sample", RunColumnKind.Size, RunRow.FlopsPerSampleKey),
+        new(RunRow.FlopsPerSampleKey, "FLOPs per sample", RunColumnKind.Size, RunRow.FlopsPerSampleKey),
         .. result.MetricColumns.Select(m => new RunColumn(m.ToString(), m.Label, RunColumnKind.Metric, m.ToString(),
             FirstDescending: m.Stat switch { "min" => false, "max" => true, _ => MetricRef.HigherIsBetter(m.Key) }, Metric: m)),
         new("tags", "Tags", RunColumnKind.Tags, null),
