@@ -55,6 +55,9 @@ public sealed class Run
     /// <summary>The user who launched it ("local" while sign-in is off).</summary>
     public string? LaunchedBy { get; set; }
     public string? CancelledBy { get; set; }
+    /// <summary>The model's parameters and forward FLOPs of one sample, from the spec at launch (null: not sized).</summary>
+    public long? ParameterCount { get; set; }
+    public long? FlopsPerSample { get; set; }
 
     public string DisplayName => NameOf(Project, Number);
 

@@ -5,6 +5,8 @@ using Dashboard.Web.Api;
 using Dashboard.Web.Auth;
 using Dashboard.Web.Components;
 using Dashboard.Web.Jobs;
+using Dashboard.Web.Queries;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web;
 
@@ -30,6 +32,7 @@ public static class WebSetup
     public static async Task PrepareStorageAsync(this WebApplication app)
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+        await RunSizes.BackfillAsync(app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>());
         await app.EnsureFirstAdminAsync();
     }
 

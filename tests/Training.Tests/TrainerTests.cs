@@ -64,16 +64,16 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Runs_with_dropout_reproduce_their_curve_even_while_other_runs_train_beside_them()
+    public async Task Runs_with_dropout_reproduce_their_curve_even_while_other_runs_train_beside_them()
     {
         var spec = Spec(epochs: 2) with { Model = new ModelSpec { Name = "mlp", LayerSize = [32, 16], Dropout = 0.3 } };
         var alone = Train(spec).Item2.Values("loss");
 
         // Each run draws dropout masks from its own generator, so neighbours cannot shift its random stream.
         var together = Enumerable.Range(0, 3).Select(_ => Task.Run(() => Train(spec).Item2.Values("loss"))).ToArray();
-        Task.WaitAll(together);
+        var curves = await Task.WhenAll(together);
 
-        Assert.All(together, t => Assert.Equal(alone, t.Result));
+        Assert.All(curves, curve => Assert.Equal(alone, curve));
         Assert.NotEqual(alone, Train(spec with { Model = spec.Model with { Dropout = 0 } }).Item2.Values("loss"));
     }
 

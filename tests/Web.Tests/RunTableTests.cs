@@ -120,6 +120,30 @@ public sealed class RunTableTests(RunTableTests.SweepFixture sweep) : IClassFixt
         Assert.Equal(sweep.RunIds.Order(), page1.Concat(page2).Select(r => r.GetProperty("id").GetInt64()).Order());
     }
 
+    [Fact]
+    public async Task A_filter_on_a_key_no_run_has_is_refused_naming_the_key_in_the_api_and_on_the_page()
+    {
+        var response = await Client.GetAsync($"/api/runs?experiment={sweep.ExperimentId}&filter=" + Uri.EscapeDataString("val_acuracy.max>0.8"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("'val_acuracy.max'", problem.GetProperty("errors").GetProperty("filter")[0].GetString());
+
+        var page = await Client.GetStringAsync("/?filter=" + Uri.EscapeDataString("val_acuracy.max>0.8"));
+        Assert.Contains("no run has &#x27;val_acuracy.max&#x27;", page);
+        Assert.DoesNotContain("No runs match", page);
+    }
+
+    [Fact]
+    public async Task The_model_size_is_a_field_of_each_run_and_sorts_and_filters()
+    {
+        // An MLP 8 -> 16 -> 3: 8*16+16 + 16*3+3 parameters; a multiply-add is 2 FLOPs.
+        var runs = await Runs("sort=parameter_count");
+        Assert.All(runs, r => Assert.Equal(8 * 16 + 16 + 16 * 3 + 3, r.GetProperty("parameter_count").GetInt64()));
+        Assert.All(runs, r => Assert.True(r.GetProperty("flops_per_sample").GetInt64() >= 2 * (8 * 16 + 16 * 3)));
+        Assert.Equal(6, (await Runs("filter=" + Uri.EscapeDataString("parameter_count<1000"))).Length);
+        Assert.Empty(await Runs("filter=" + Uri.EscapeDataString("parameter_count>1000")));
+    }
+
     [Theory]
     [InlineData("filter=lr", "filter")]
     [InlineData("sort=no.such.key", "sort")]

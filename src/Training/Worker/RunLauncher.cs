@@ -32,6 +32,8 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
             {
                 Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(planned.Spec), CreatedAt = now,
                 MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(), LaunchedBy = launchedBy,
+                ParameterCount = Models.ModelSizes.TryOf(planned.Spec)?.ParameterCount,
+                FlopsPerSample = Models.ModelSizes.TryOf(planned.Spec)?.FlopsPerSample,
             });
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);

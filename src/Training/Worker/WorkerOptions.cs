@@ -14,7 +14,17 @@ public sealed class WorkerOptions
     [Range(1, 64)]
     public int Slots { get; set; } = 1;
 
-    public string[] Devices { get; set; } = ["cpu"];
+    /// <summary>
+    /// Devices runs train on ("cpu", "cuda:0", ...); ["cpu"] when none is configured. No initial value: the
+    /// configuration binder appends a bound array to the one already there, which listed the CPU twice.
+    /// </summary>
+    public string[] Devices { get; set; } = [];
+
+    /// <summary>The default device, applied after binding.</summary>
+    public static void Complete(WorkerOptions o)
+    {
+        if (o.Devices.Length == 0) o.Devices = ["cpu"];
+    }
 
     /// <summary>Starts of one run (the first, and restarts after a host died or shut down) before it is failed.</summary>
     [Range(1, 100)]

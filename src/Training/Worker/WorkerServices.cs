@@ -25,7 +25,7 @@ public static class WorkerServices
     /// </summary>
     public static IServiceCollection AddDashboardWorker(this IServiceCollection services, IConfiguration config)
     {
-        services.AddOptions<WorkerOptions>().Bind(config.GetSection(WorkerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WorkerOptions>().Bind(config.GetSection(WorkerOptions.Section)).PostConfigure(WorkerOptions.Complete).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrainingOptions>().Bind(config.GetSection(TrainingOptions.Section));
         services.AddSingleton<RunExecutor>();
         services.AddSingleton<RunLauncher>();
@@ -35,6 +35,7 @@ public static class WorkerServices
         services.AddTransient<TrainRunJob>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        WorkerOptions.Complete(worker);
         // This process's own store, not Hangfire's global one: a test process holds several clusters at once.
         services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<StorageOptions>()));
         services.AddHangfire(c => c

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Dashboard.Data;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Auth;
-using Dashboard.Web.Components.Pages.Runs;
+using Dashboard.Web.Queries;
 using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Api;
@@ -126,6 +126,8 @@ public static class RunsApi
         notes = r.Notes,
         launched_by = r.LaunchedBy,
         cancelled_by = r.CancelledBy,
+        parameter_count = r.ParameterCount,
+        flops_per_sample = r.FlopsPerSample,
         metrics = metrics ?? [],
     };
 }

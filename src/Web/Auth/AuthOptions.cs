@@ -21,4 +21,8 @@ public sealed class AuthOptions
     /// <summary>A session ends this long after signing in, however active.</summary>
     [Range(1, 24 * 90)]
     public int MaxSessionHours { get; set; } = 24 * 7;
+
+    /// <summary>How often an open page's circuit checks that its user's session still stands (CircuitUserCheck).</summary>
+    [Range(1, 3600)]
+    public int CircuitCheckSeconds { get; set; } = 30;
 }

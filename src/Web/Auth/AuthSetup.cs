@@ -25,6 +25,7 @@ public static class AuthSetup
         var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         builder.Services.AddSingleton<Passwords>();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, CircuitUserCheck>();
         builder.Services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, "cookie, bearer token or local caller", o => o.ForwardDefaultSelector = c =>
                 c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? ApiTokens.Scheme
@@ -50,20 +51,15 @@ public static class AuthSetup
                 {
                     var dbs = c.HttpContext.RequestServices.GetRequiredService<IDbContextFactory<DashboardDb>>();
                     await using var db = await dbs.CreateDbContextAsync();
-                    var principal = c.Principal!;
-                    var name = principal.Name();
-                    var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name);
-                    var signedIn = DateTime.TryParse(principal.FindFirst(CurrentUser.SignedInClaim)?.Value, null,
-                        System.Globalization.DateTimeStyles.RoundtripKind, out var t) ? t : DateTime.MinValue;
-                    if (user is null || user.Disabled || principal.FindFirst(CurrentUser.StampClaim)?.Value != user.SecurityStamp
-                        || DateTime.UtcNow - signedIn > TimeSpan.FromHours(auth.MaxSessionHours))
+                    var user = await Sessions.CheckAsync(db, c.Principal!, auth);
+                    if (user is null)
                     {
                         c.RejectPrincipal();
                         await c.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                     }
                     else if (user.Role != c.Principal!.Role())
                     {
-                        c.ReplacePrincipal(CurrentUser.Session(user, CookieAuthenticationDefaults.AuthenticationScheme, signedIn));
+                        c.ReplacePrincipal(CurrentUser.Session(user, CookieAuthenticationDefaults.AuthenticationScheme, Sessions.SignedInAt(c.Principal!)));
                         c.ShouldRenew = true;
                     }
                 };

@@ -4,7 +4,7 @@ using Dashboard.Data;
 using Dashboard.Training.Specs;
 using Microsoft.EntityFrameworkCore;
 
-namespace Dashboard.Web.Components.Pages.Runs;
+namespace Dashboard.Web.Queries;
 
 /// <summary>
 /// The runs table's question, from the query string of the page or of GET /api/runs: filters by status, tag, text,
@@ -32,7 +32,10 @@ public sealed record RunQuery
     public static readonly MetricRef[] DefaultColumns =
         [new("loss", "last"), new("val_loss", "min"), new("val_accuracy", "last"), new("val_accuracy", "max")];
 
-    public static readonly string[] FixedSorts = ["created", "name", "status", "progress", "duration"];
+    /// <summary>The model's size, stored with the run (migration 0011): sortable and filterable like a parameter.</summary>
+    public static readonly string[] SizeKeys = [RunRow.ParameterCountKey, RunRow.FlopsPerSampleKey];
+
+    public static readonly string[] FixedSorts = ["created", "name", "status", "progress", "duration", .. SizeKeys];
 
     /// <summary>Reads the query string; a bad filter, sort or number is reported against its parameter.</summary>
     public static RunQuery Parse(IQueryCollection q, Dictionary<string, string[]> errors)
@@ -145,6 +148,7 @@ public sealed record RunQuery
             Id = r.Id, Project = r.Project, Number = r.Number, Status = r.Status, Epoch = r.Epoch, MaxEpochs = r.MaxEpochs,
             CreatedAt = r.CreatedAt, StartedAt = r.StartedAt, FinishedAt = r.FinishedAt, DivergedAtStep = r.DivergedAtStep,
             Tags = r.Tags, ParamsJson = r.Params, SpecJson = needSpec ? r.Spec : null, ExperimentId = r.ExperimentId,
+            Error = r.Error, ParameterCount = r.ParameterCount, FlopsPerSample = r.FlopsPerSample,
         }).ToListAsync(ct);
 
         var wantedKeys = refs.Select(r => r.Key).Distinct().ToList();
@@ -164,7 +168,14 @@ public sealed record RunQuery
         foreach (var filter in Filters)
         {
             var metric = MetricRef.TryParse(filter.Key, metricKeys);
-            kept = kept.Where(r => filter.Matches(metric is null ? r.Param(filter.Key) : Format(r.Metric(metric))));
+            // A key no run has is a typo (val_acuracy.max), not "no run matches": named, as an unknown sort key is.
+            if (metric is null && !SizeKeys.Contains(filter.Key) && rows.Count > 0 && rows.All(r => r.Param(filter.Key) is null))
+            {
+                errors["filter"] = [$"no run has '{filter.Key}': filter by a parameter such as optimizer.lr, {string.Join(", ", SizeKeys)}, " +
+                                    $"or a metric ({string.Join(", ", metricKeys.Order().Take(12))}) as key, key.min, key.max or key.best"];
+                continue;
+            }
+            kept = kept.Where(r => filter.Matches(metric is null ? r.Value(filter.Key) : Format(r.Metric(metric))));
         }
         var list = kept.ToList();
 
@@ -175,6 +186,8 @@ public sealed record RunQuery
             "status" => r => r.Status,
             "progress" => r => r.MaxEpochs == 0 ? 0 : (double)r.Epoch / r.MaxEpochs,
             "duration" => r => r.Duration?.TotalSeconds,
+            RunRow.ParameterCountKey => r => r.ParameterCount,
+            RunRow.FlopsPerSampleKey => r => r.FlopsPerSample,
             _ when MetricRef.TryParse(Sort, metricKeys) is { } m => r => r.Metric(m),
             _ => r => SortValue(r.Param(Sort)),
         };
@@ -215,117 +228,3 @@ public sealed record RunQuery
 }
 
 public sealed record RunQueryResult(int Total, IReadOnlyList<RunRow> Rows, IReadOnlyList<string> ParamColumns, IReadOnlyList<MetricRef> MetricColumns);
-
-/// <summary>A metric as a table column: its latest value, or its lowest, highest or best (highest for accuracies and AP).</summary>
-public sealed record MetricRef(string Key, string Stat)
-{
-    public static readonly string[] Stats = ["last", "min", "max", "best"];
-
-    public static MetricRef? TryParse(string text, IReadOnlyCollection<string> metricKeys)
-    {
-        if (metricKeys.Contains(text)) return new MetricRef(text, "last");
-        var dot = text.LastIndexOf('.');
-        if (dot > 0 && Stats.Contains(text[(dot + 1)..]) && metricKeys.Contains(text[..dot])) return new MetricRef(text[..dot], text[(dot + 1)..]);
-        return null;
-    }
-
-    public static bool HigherIsBetter(string key) => Dashboard.Data.Metrics.MetricCatalogue.Describe(key).HigherIsBetter;
-
-    public string Label => Stat == "last" ? Key : $"{Key} ({Stat})";
-    public override string ToString() => Stat == "last" ? Key : $"{Key}.{Stat}";
-}
-
-/// <summary>One filter of the runs table: key, operator, value (e.g. optimizer.lr=0.01, val_accuracy.max&gt;0.8).</summary>
-public sealed record RunFilter(string Key, string Op, string Value)
-{
-    private static readonly string[] Ops = [">=", "<=", "!=", "=", ">", "<", "~"];
-
-    public string Text => $"{Key}{Op}{Value}";
-
-    public static bool TryParse(string text, out RunFilter? filter)
-    {
-        filter = null;
-        // The first operator found from the left; two-character ones are tried before their one-character prefixes.
-        int best = -1; string? op = null;
-        foreach (var o in Ops)
-        {
-            var i = text.IndexOf(o, StringComparison.Ordinal);
-            if (i > 0 && (best < 0 || i < best || (i == best && o.Length > op!.Length))) { best = i; op = o; }
-        }
-        if (op is null) return false;
-        var key = text[..best].Trim();
-        var value = text[(best + op.Length)..].Trim();
-        if (key.Length == 0 || value.Length == 0) return false;
-        filter = new RunFilter(key, op, value);
-        return true;
-    }
-
-    public bool Matches(string? actual)
-    {
-        if (actual is null) return Op == "!=";
-        bool numbers = double.TryParse(actual, NumberStyles.Float, CultureInfo.InvariantCulture, out var a)
-                       & double.TryParse(Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var v);
-        int cmp = numbers ? a.CompareTo(v) : string.Compare(actual.Trim('"'), Value.Trim('"'), StringComparison.OrdinalIgnoreCase);
-        return Op switch
-        {
-            "=" => cmp == 0,
-            "!=" => cmp != 0,
-            ">" => cmp > 0,
-            ">=" => cmp >= 0,
-            "<" => cmp < 0,
-            "<=" => cmp <= 0,
-            _ => actual.Contains(Value, StringComparison.OrdinalIgnoreCase),
-        };
-    }
-}
-
-/// <summary>What the table shows of a run: its small columns, sweep parameters and metric summaries.</summary>
-public sealed class RunRow
-{
-    public long Id { get; init; }
-    public long ExperimentId { get; init; }
-    public required string Project { get; init; }
-    public int Number { get; init; }
-    public required string Status { get; init; }
-    public int Epoch { get; init; }
-    public int MaxEpochs { get; init; }
-    public DateTime CreatedAt { get; init; }
-    public DateTime? StartedAt { get; init; }
-    public DateTime? FinishedAt { get; init; }
-    public long? DivergedAtStep { get; init; }
-    public string Tags { get; init; } = "";
-    public string ParamsJson { get; init; } = "{}";
-    public string? SpecJson { get; init; }
-    public Dictionary<string, MetricSummary> Summaries { get; set; } = [];
-
-    public string DisplayName => Run.NameOf(Project, Number);
-    public string[] TagList => RunTags.Parse(Tags);
-
-    private Dictionary<string, string>? _params, _spec;
-
-    /// <summary>The sweep's values, as JSON text (0.01, "relu", [64,32]).</summary>
-    public Dictionary<string, string> Params => _params ??= SpecPaths.Flatten(JsonNode.Parse(ParamsJson));
-
-    /// <summary>A parameter's value: the sweep's, else the spec's own at that dotted key.</summary>
-    public string? Param(string key) =>
-        Params.TryGetValue(key, out var v) ? v
-        : SpecJson is null ? null
-        : (_spec ??= SpecPaths.Flatten(JsonNode.Parse(SpecJson))).GetValueOrDefault(key);
-
-    public double? Metric(MetricRef m)
-    {
-        if (!Summaries.TryGetValue(m.Key, out var s)) return null;
-        return m.Stat switch
-        {
-            "min" => s.MinValue,
-            "max" => s.MaxValue,
-            "best" => MetricRef.HigherIsBetter(m.Key) ? s.MaxValue : s.MinValue,
-            _ => s.LastValue,
-        };
-    }
-
-    public TimeSpan? Duration => RunDisplay.Duration(StartedAt, FinishedAt, DateTime.UtcNow);
-
-    /// <summary>Time left at the pace of the epochs done so far; null before the first epoch ends.</summary>
-    public TimeSpan? Eta => RunDisplay.Eta(Status, StartedAt, Epoch, MaxEpochs, DateTime.UtcNow);
-}
