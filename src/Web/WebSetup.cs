@@ -19,6 +19,7 @@ public static class WebSetup
         builder.Services.AddDashboardData(builder.Configuration);
         builder.Services.AddDashboardWorker(builder.Configuration);
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddSingleton<Launch.LaunchChecks>();
         builder.Services.AddProblemDetails();
         builder.Services.AddDashboardHealth();
         builder.AddDashboardAuth();

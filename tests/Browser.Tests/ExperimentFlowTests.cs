@@ -14,6 +14,8 @@ public sealed class ExperimentFlowTests : ChromiumTest
         var page = await NewPageAsync();
 
         await page.GotoAsync(App.BaseUrl + "/experiments/new");
+        // Prerendered first; typing counts once the circuit has taken the form over.
+        await Assertions.Expect(page.Locator("#experiment-form")).ToHaveAttributeAsync("data-interactive", "true");
         await page.FillAsync("#f-name", "browser");
         await page.FillAsync("#f-dataset-n", "24000");
         await page.FillAsync("#f-dataset-p", "256");

@@ -11,6 +11,8 @@ public sealed class SweepFlowTests : ChromiumTest
         var page = await NewPageAsync();
 
         await page.GotoAsync(App.BaseUrl + "/experiments/new");
+        // Prerendered first; typing counts once the circuit has taken the form over.
+        await Assertions.Expect(page.Locator("#experiment-form")).ToHaveAttributeAsync("data-interactive", "true");
         await page.FillAsync("#f-name", "grid");
         await page.FillAsync("#f-dataset-n", "400");
         await page.FillAsync("#f-dataset-p", "16");
@@ -52,6 +54,9 @@ public sealed class SweepFlowTests : ChromiumTest
         await page.ClickAsync("#launch");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/experiments/\\d+$"));
         await Assertions.Expect(page.Locator("#sweep-parameters")).ToContainTextAsync("optimizer.lr");
+        // The seed range is shown as the values it produced, not as its JSON.
+        await Assertions.Expect(page.Locator("#sweep-parameters tr", new() { HasText = "seed" }).Locator(".sweep-values")).ToHaveTextAsync("0, 1");
+        await Assertions.Expect(page.Locator("#sweep-parameters tr", new() { HasText = "optimizer.lr" }).Locator(".sweep-values")).ToHaveTextAsync("0.01, 0.1");
         await Assertions.Expect(page.Locator("#runs tbody tr")).ToHaveCountAsync(4);
         // The counter and each row follow the runs live, without a reload.
         await Assertions.Expect(page.Locator("#sweep-done")).ToHaveTextAsync("4", new() { Timeout = 120_000 });

@@ -170,8 +170,9 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.Contains("id=\"loss-chart\"", page);
         Assert.Contains("hyperspheres", page);
         var form = await _client.GetStringAsync("/experiments/new");
-        Assert.Contains("name=\"__RequestVerificationToken\"", form);
-        Assert.Contains("name=\"model.layer_size\"", form);
+        // Interactive and prerendered: the fields are in the first paint.
+        Assert.Contains("id=\"experiment-form\"", form);
+        Assert.Contains("id=\"layers\"", form);
         Assert.Contains("id=\"sweep-rows\"", form);
     }
 

@@ -23,12 +23,14 @@ public static class SpecJson
     /// <summary>Reads and validates a spec; throws <see cref="InvalidSpecException"/> with a message per field.</summary>
     public static ExperimentSpec Parse(string json)
     {
+        json = FromNotebook(json);
         var errors = new SpecErrors();
         ExperimentSpec? spec = null;
         try
         {
             // Syntax first, so that broken JSON is reported as such rather than against the field it stopped in.
-            using (JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })) { }
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            OutsideFloat32(document.RootElement, "", errors);
         }
         catch (JsonException e)
         {
@@ -47,6 +49,29 @@ public static class SpecJson
         if (spec is not null) SpecValidator.Validate(spec, errors);
         if (errors.Any) throw new InvalidSpecException(errors);
         return spec!;
+    }
+
+    /// <summary>A notebook's config dict (True/False/None, a name wrapping the spec) as spec JSON; JSON stays as it is.</summary>
+    public static string FromNotebook(string text) => NotebookDicts.ToJson(text);
+
+    /// <summary>
+    /// Training runs in float32: a value beyond ±3.4e38 (lr 1e308) would fail in the trainer, so it is refused here,
+    /// against its field, with the others.
+    /// </summary>
+    private static void OutsideFloat32(JsonElement e, string path, SpecErrors errors)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject()) OutsideFloat32(p.Value, path.Length == 0 ? p.Name : $"{path}.{p.Name}", errors);
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray()) OutsideFloat32(item, path, errors);
+                break;
+            case JsonValueKind.Number when e.TryGetDouble(out var d) && Math.Abs(d) > float.MaxValue:
+                errors.Add(path.Length == 0 ? "spec" : path, $"{e.GetRawText()} is outside the range of a 32-bit float (±3.4e38)");
+                break;
+        }
     }
 
     public static string Serialize(ExperimentSpec spec) => JsonSerializer.Serialize(spec, Options);

@@ -4,6 +4,7 @@ using Dashboard.Training.Specs;
 using Microsoft.EntityFrameworkCore;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Auth;
+using Dashboard.Web.Launch;
 
 namespace Dashboard.Web.Api;
 
@@ -13,9 +14,9 @@ public static class ExperimentsApi
     {
         // The body is read as text and parsed by SpecJson, so that every bad field is named in the 400. A spec with a
         // sweep block creates all of its runs, or none when one of them would be invalid.
-        app.MapPost("/api/experiments", async (HttpRequest request, RunLauncher launcher, CancellationToken ct) =>
+        app.MapPost("/api/experiments", async (HttpRequest request, RunLauncher launcher, LaunchChecks checks, CancellationToken ct) =>
         {
-            var (plan, errors) = await PlanAsync(request, ct);
+            var (plan, errors) = await PlanAsync(request, checks, ct);
             if (plan is null) return errors is null ? TooLarge() : Invalid(errors);
             RunLauncher.Launched launched;
             try { launched = await launcher.LaunchAsync(plan.Spec, plan.Runs, request.HttpContext.User.Name(), ct); }
@@ -25,9 +26,9 @@ public static class ExperimentsApi
         }).Accepts<ExperimentSpec>("application/json").RequireAuthorization(AuthSetup.Researcher);
 
         // What a launch would create, without creating it: the form's "Preview" and scripts that check a sweep first.
-        app.MapPost("/api/experiments/preview", async (HttpRequest request, CancellationToken ct) =>
+        app.MapPost("/api/experiments/preview", async (HttpRequest request, LaunchChecks checks, CancellationToken ct) =>
         {
-            var (plan, errors) = await PlanAsync(request, ct);
+            var (plan, errors) = await PlanAsync(request, checks, ct);
             if (plan is null) return errors is null ? TooLarge() : Invalid(errors);
             return Results.Ok(new
             {
@@ -61,7 +62,8 @@ public static class ExperimentsApi
 
     private sealed record Plan(ExperimentSpec Spec, IReadOnlyList<PlannedRun> Runs);
 
-    private static async Task<(Plan?, SpecErrors?)> PlanAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The spec read, expanded and checked as a launch checks it (preview and launch alike).</summary>
+    private static async Task<(Plan?, SpecErrors?)> PlanAsync(HttpRequest request, LaunchChecks checks, CancellationToken ct)
     {
         // Read with a cap whatever the server's own limit: a spec is a few kilobytes; 256 KiB is far beyond any real one.
         var buffer = new char[SpecJson.MaxChars + 1];
@@ -73,7 +75,9 @@ public static class ExperimentsApi
         try
         {
             var spec = SpecJson.Parse(body);
-            return (new Plan(spec, Sweeps.Expand(spec)), null);
+            var runs = Sweeps.Expand(spec);
+            await checks.EnsureAsync(runs, ct);
+            return (new Plan(spec, runs), null);
         }
         catch (InvalidSpecException e)
         {

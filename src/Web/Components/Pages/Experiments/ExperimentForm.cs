@@ -20,13 +20,32 @@ public sealed class ExperimentForm
     /// <summary>A whole spec pasted or uploaded as JSON (the notebooks' config dicts load as they are); launched as it is.</summary>
     public string SpecJson { get; set; } = "";
 
-    public sealed record Layer(string Size, string Act);
+    public sealed class Layer(string size, string act)
+    {
+        public string Size { get; set; } = size;
+        public string Act { get; set; } = act;
+    }
 
     /// <summary>One swept key: a list of values ("0.01, 0.1", "[64,32], [128,64]"), or a range.</summary>
-    public sealed record SweepRow(string Key, string Values = "", string Min = "", string Max = "", string Distribution = "", string Num = "");
+    public sealed class SweepRow(string key, string values = "", string min = "", string max = "", string distribution = "", string num = "")
+    {
+        public string Key { get; set; } = key;
+        public string Values { get; set; } = values;
+        public string Min { get; set; } = min;
+        public string Max { get; set; } = max;
+        public string Distribution { get; set; } = distribution;
+        public string Num { get; set; } = num;
+        public bool IsEmpty => string.IsNullOrWhiteSpace(Key) && string.IsNullOrWhiteSpace(Values) && string.IsNullOrWhiteSpace(Min) && string.IsNullOrWhiteSpace(Max);
+    }
 
-    /// <summary>Sweep rows always offered empty below the filled ones.</summary>
+    /// <summary>Sweep rows offered empty below the filled ones when the form opens.</summary>
     public const int SpareSweepRows = 3;
+
+    /// <summary>The rows to show: the filled ones and at least <see cref="SpareSweepRows"/> empty ones.</summary>
+    public void PadSweepRows()
+    {
+        while (SweepRows.Count(r => r.IsEmpty) < SpareSweepRows) SweepRows.Add(new SweepRow(""));
+    }
 
     public string Value(string key) => Values.GetValueOrDefault(key) ?? "";
 
@@ -47,6 +66,7 @@ public sealed class ExperimentForm
         // Parsed first: a bad spec is reported per field. Sections written as bare names ("dataset": "mnist") are
         // that name with its defaults.
         var spec = Training.Specs.SpecJson.Parse(json) with { Sweep = null };
+        json = Training.Specs.SpecJson.FromNotebook(json);
         var node = JsonNode.Parse(json, documentOptions: new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
         var full = JsonNode.Parse(Training.Specs.SpecJson.Serialize(spec))!.AsObject();
         foreach (var (key, value) in SpecPaths.Flatten(full)) form.Values[key] = value.StartsWith('[') ? ListText(value) : value;
@@ -72,32 +92,15 @@ public sealed class ExperimentForm
 
     private static string ListText(string jsonList) => string.Join(", ", JsonNode.Parse(jsonList)!.AsArray().Select(SpecPaths.Display));
 
-    public static ExperimentForm FromPost(IFormCollection post)
-    {
-        var form = new ExperimentForm();
-        foreach (var f in SpecFields.All) form.Values[f.Key] = post[f.Key].FirstOrDefault() ?? "";
-        var sizes = post[SpecFields.LayerSize];
-        var acts = post[SpecFields.ActFuncs];
-        for (int i = 0; i < sizes.Count; i++)
-            if (!string.IsNullOrWhiteSpace(sizes[i])) form.Layers.Add(new Layer(sizes[i]!.Trim(), i < acts.Count ? acts[i] ?? "relu" : "relu"));
-        form.SweepMethod = post["sweep.method"].FirstOrDefault() ?? "";
-        form.SweepCount = post["sweep.count"].FirstOrDefault() ?? "";
-        var keys = post["sweep.key"];
-        string At(string name, int i) => post[name].Count > i ? post[name][i] ?? "" : "";
-        for (int i = 0; i < keys.Count; i++)
-            if (!string.IsNullOrWhiteSpace(keys[i]))
-                form.SweepRows.Add(new SweepRow(keys[i]!.Trim(), At("sweep.values", i).Trim(), At("sweep.min", i).Trim(), At("sweep.max", i).Trim(),
-                    At("sweep.distribution", i), At("sweep.num", i).Trim()));
-        form.SpecJson = post["spec_json"].FirstOrDefault() ?? "";
-        return form;
-    }
-
     /// <summary>The spec and its runs, or null with every problem in <paramref name="errors"/> under the field it belongs to.</summary>
     public (ExperimentSpec Spec, IReadOnlyList<PlannedRun> Runs)? ToRuns(SpecErrors errors)
     {
         if (!string.IsNullOrWhiteSpace(SpecJson)) return Plan(SpecJson, errors, prefix: "spec_json");
+        // Text that is no number is left out of the JSON and the rest still checked, so that every problem is
+        // reported in one round.
         var json = ToJson(errors);
-        return errors.Any ? null : Plan(json.ToJsonString(), errors, prefix: null);
+        var plan = Plan(json.ToJsonString(), errors, prefix: null);
+        return errors.Any ? null : plan;
     }
 
     private static (ExperimentSpec, IReadOnlyList<PlannedRun>)? Plan(string json, SpecErrors errors, string? prefix)
@@ -142,6 +145,9 @@ public sealed class ExperimentForm
             Set(root, SpecFields.ActFuncs, new JsonArray([.. Layers.Select(l => (JsonNode)l.Act)]));
         }
         if (SweepMethod.Length > 0) root["sweep"] = SweepJson(errors);
+        else if (SweepRows.Any(r => !r.IsEmpty))
+            // Filled rows are never dropped silently: one run with a sweep's rows is a question, not a launch.
+            errors.Add("sweep.parameters", "parameters are filled in but \"one run\" is chosen: choose grid or random to sweep them, or clear the rows");
         return root;
     }
 
@@ -154,9 +160,10 @@ public sealed class ExperimentForm
             else errors.Add("sweep.count", "must be a whole number");
         }
         var parameters = new JsonObject();
-        foreach (var row in SweepRows)
+        foreach (var row in SweepRows.Where(r => !r.IsEmpty))
         {
             var field = $"sweep.parameters.{row.Key}";
+            if (string.IsNullOrWhiteSpace(row.Key)) { errors.Add("sweep.parameters", "a row has values but no key"); continue; }
             if (parameters.ContainsKey(row.Key)) { errors.Add(field, "this key is swept twice"); continue; }
             if (row.Values.Length > 0)
             {

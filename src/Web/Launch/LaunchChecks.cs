@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Dashboard.Data;
+using Dashboard.Training;
+using Dashboard.Training.Datasets;
+using Dashboard.Training.Specs;
+using Dashboard.Training.Worker;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Web.Launch;
+
+/// <summary>
+/// What a launch checks beyond the spec's own rules, where the web node can see it: the files a run would read
+/// (inside the data folders, present), the runs its minima come from (they exist), a subset no larger than the
+/// dataset. The API's launch and preview and the form's launch and preview all run these, so a preview never
+/// accepts what a launch refuses.
+/// </summary>
+public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOptions<TrainingOptions> training, StorageOptions storage)
+{
+    /// <summary>Adds every problem of every run to <paramref name="errors"/>, under the field it belongs to.</summary>
+    public async Task CheckAsync(IReadOnlyList<PlannedRun> runs, SpecErrors errors, CancellationToken ct = default)
+    {
+        var found = new SpecErrors();
+        foreach (var spec in runs.Select(r => r.Spec))
+        {
+            Confinement.Check(spec, training.Value, storage.DataDir, found);
+            if (!found.For("dataset.folder").Any()) DatasetFiles(spec, found);
+            DatasetSize(spec, found);
+        }
+        await MinimaRunsAsync(runs.SelectMany(r => r.Spec.LossFunc.MinimaFrom).Distinct().ToList(), found, ct);
+        // A sweep of many runs repeats one problem per run: each message once.
+        foreach (var field in found.Fields)
+            foreach (var message in found.For(field).Distinct())
+                if (!errors.For(field).Contains(message)) errors.Add(field, message);
+    }
+
+    /// <summary>Throws <see cref="InvalidSpecException"/> with every problem found.</summary>
+    public async Task EnsureAsync(IReadOnlyList<PlannedRun> runs, CancellationToken ct = default)
+    {
+        var errors = new SpecErrors();
+        await CheckAsync(runs, errors, ct);
+        if (errors.Any) throw new InvalidSpecException(errors);
+    }
+
+    /// <summary>The folder a dataset is read from, and the files it must hold there.</summary>
+    public (string Folder, string[] Files)? FilesOf(DatasetSpec dataset) => dataset.Name switch
+    {
+        "mnist" => (dataset.Folder ?? training.Value.MnistDir, IdxNames),
+        "fashion_mnist" => (dataset.Folder ?? training.Value.FashionMnistDir, IdxNames),
+        "cifar10" => (dataset.Folder ?? training.Value.Cifar10Dir, [.. Cifar10Files.TrainFiles, Cifar10Files.TestFile]),
+        _ => null,
+    };
+
+    private static readonly string[] IdxNames =
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
+    private void DatasetFiles(ExperimentSpec spec, SpecErrors errors)
+    {
+        if (spec.Dataset is not { } dataset || FilesOf(dataset) is not var (folder, files)) return;
+        var missing = files.Where(f => !Present(folder, f, dataset.Name)).ToList();
+        if (missing.Count == 0) return;
+        var field = dataset.Folder is null ? "dataset.name" : "dataset.folder";
+        errors.Add(field, $"the {dataset.Name} files are not in {Path.GetFullPath(folder)}: expected {string.Join(", ", missing.Select(f => dataset.Name == "cifar10" ? f : f + "[.gz]"))}");
+    }
+
+    private static bool Present(string folder, string file, string dataset) => dataset == "cifar10"
+        ? File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, Cifar10Files.Subfolder, file))
+        : File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, file + ".gz"));
+
+    /// <summary>Training samples of each dataset: hyperspheres' n less its validation share, the image sets' train files.</summary>
+    public static int? TrainingSamples(DatasetSpec dataset) => dataset.Name switch
+    {
+        "hyperspheres" => dataset.N - Math.Clamp((int)Math.Round(dataset.N * dataset.ValFraction), 1, Math.Max(1, dataset.N - 1)),
+        "mnist" or "fashion_mnist" => 60_000,
+        "cifar10" => 50_000,
+        _ => null,
+    };
+
+    private static void DatasetSize(ExperimentSpec spec, SpecErrors errors)
+    {
+        if (spec.Dataset is { Size: { } size } dataset && TrainingSamples(dataset) is { } samples && size > samples)
+            errors.Add("dataset.size", $"{size} is more than the {samples} training samples of {dataset.Name}: a subset cannot be larger than the dataset");
+    }
+
+    private async Task MinimaRunsAsync(IReadOnlyList<string> references, SpecErrors errors, CancellationToken ct)
+    {
+        var runs = references.Select(r => (Reference: r, Match: RunReference().Match(r))).Where(r => r.Match.Success).ToList();
+        if (runs.Count == 0) return;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        foreach (var (reference, match) in runs)
+        {
+            var project = match.Groups[1].Value;
+            var number = int.Parse(match.Groups[2].Value);
+            if (!await db.Runs.AnyAsync(r => r.Project == project && r.Number == number, ct))
+                errors.Add("loss_func.minima_from", $"{reference}: no such run exists");
+        }
+    }
+
+    [GeneratedRegex(@"^([A-Za-z0-9_-]{1,64})/(\d{1,9})$")]
+    private static partial Regex RunReference();
+}
