@@ -286,10 +286,10 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
-        // The experiment form is interactive (no post); the tokens page still posts its forms.
-        var html = await admin.GetStringAsync("/account/tokens");
+        // The pages act in their circuits; what still posts is the layout's sign-out form, on every page.
+        var html = await admin.GetStringAsync("/");
         var forms = Regex.Matches(html, "<form[^>]*method=\"post\"[^>]*>(.*?)</form>", RegexOptions.Singleline);
-        Assert.NotEmpty(forms);
+        Assert.Contains(forms, f => f.Value.Contains("id=\"sign-out\""));
         Assert.All(forms, f => Assert.Contains("__RequestVerificationToken", f.Value));
     }
 

@@ -185,8 +185,6 @@ public sealed class RunTableTests(RunTableTests.SweepFixture sweep) : IClassFixt
         Assert.Contains("3 runs", page);
         var bad = await Client.GetStringAsync("/?filter=nonsense");
         Assert.Contains("query-error", bad);
-        // A bulk action's message comes back signed: a crafted link cannot make the page say something.
-        Assert.DoesNotContain("bulk-message", await Client.GetStringAsync("/?done=" + Uri.EscapeDataString("Your session expired, sign in at evil.example")));
     }
 
     [Fact]
