@@ -23,15 +23,21 @@ public sealed class UpgradeTests(PostgresServer server) : ClusterTest("dashboard
                 { "name": "old", "dataset": { "name": "hyperspheres", "n": 200, "p": 4, "d": 2, "classes": 2 },
                   "model": { "name": "mlp", "layer_size": [8] }, "batch_size": 40, "max_epochs": 1 }
                 """);
-            var experiment = new Experiment { Name = "old", Spec = SpecJson.Serialize(spec), CreatedAt = DateTime.UtcNow };
-            experiment.Runs.Add(new Run { Project = "old", Number = 1, Spec = SpecJson.Serialize(spec), CreatedAt = DateTime.UtcNow, MaxEpochs = 1 });
-            db.Experiments.Add(experiment);
-            await db.SaveChangesAsync();
+            // Written in SQL: the entities of this version have columns the old schema lacks.
+            var json = SpecJson.Serialize(spec);
+            await db.Database.ExecuteSqlAsync($"INSERT INTO experiments (name, spec, created_at) VALUES ('old', {json}, now())");
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO runs (experiment_id, project, number, status, spec, created_at, epoch, max_epochs)
+                SELECT id, 'old', 1, {RunStatus.Queued}, {json}, now(), 0, 1 FROM experiments
+                """);
         }
 
         // A worker of this version upgrades the database as it starts, and trains the run.
         using var worker = new WorkerProcess(storage.ConnectionString!, DataDir);
         await using var check = DataServices.Open(storage);
+        // Read the runs through this version's entities once the worker has upgraded the schema.
+        await Cluster.Eventually(async () => (await check.Database.GetPendingMigrationsAsync()).Any() ? null : "upgraded",
+            TimeSpan.FromSeconds(60), () => "the worker did not upgrade the database\n" + worker.Output);
         var run = await Cluster.Eventually(async () => await check.Runs.AsNoTracking().SingleAsync() is { Status: RunStatus.Completed } r ? r : null,
             TimeSpan.FromSeconds(90), () => "the run queued before the upgrade was not trained\n" + worker.Output);
         Assert.Equal("old/00001", run.DisplayName);
