@@ -286,10 +286,11 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single());
-        // The pages act in their circuits; what still posts is the layout's sign-out form, on every page.
-        var html = await admin.GetStringAsync("/");
+        // The pages act in their circuits; what still posts is the sign-in form (and, for a cookie session, sign-out).
+        using var anonymous = app.CreateDefaultClient(new Uri("http://localhost"), new CookieHandler(new CookieContainer()));
+        var html = await anonymous.GetStringAsync("/login");
         var forms = Regex.Matches(html, "<form[^>]*method=\"post\"[^>]*>(.*?)</form>", RegexOptions.Singleline);
-        Assert.Contains(forms, f => f.Value.Contains("id=\"sign-out\""));
+        Assert.Contains(forms, f => f.Value.Contains("account/login"));
         Assert.All(forms, f => Assert.Contains("__RequestVerificationToken", f.Value));
     }
 
@@ -322,7 +323,7 @@ public sealed class AuthTests(SignInFactory app) : IClassFixture<SignInFactory>
         // With an antiforgery token from a page it may read, the forms refuse it too.
         using var launcher = await app.ClientAsAsync("root", Roles.Admin);
         var runId = await launcher.LaunchAsync(Spec.Replace("\"max_epochs\": 200", "\"max_epochs\": 1"));
-        var token = RunsClient.AntiforgeryToken(await readOnlyRoot.GetStringAsync("/"));
+        var token = RunsClient.AntiforgeryToken(await readOnlyRoot.GetStringAsync("/login"));
         Assert.NotEmpty(token);
         var minted = await readOnlyRoot.PostAsync("/account/tokens", new FormUrlEncodedContent(new Dictionary<string, string>
             { ["__RequestVerificationToken"] = token, ["_handler"] = "new-token", ["name"] = "escalate", ["role"] = Roles.Admin }));
