@@ -35,7 +35,8 @@ public sealed class Run
     public required string Project { get; set; }
     public int Number { get; set; }
     public string Status { get; set; } = RunStatus.Queued;
-    /// <summary>The exact spec this run trains, defaults filled in.</summary>
+    /// <summary>The exact spec this run trains: the fields that apply to its dataset, model, optimizer and schedules,
+    /// defaults included; other kinds' fields (model.width of an MLP) are left out (SpecApplicability).</summary>
     public required string Spec { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
