@@ -6,6 +6,8 @@ public sealed class Experiment
     public long Id { get; set; }
     /// <summary>The project prefix; runs are numbered within it (hps/00001, hps/00002, ...).</summary>
     public required string Name { get; set; }
+    /// <summary>The spec as launched, its sweep included, with the fields that apply to any of its runs (a sweep may
+    /// make runs of several kinds: the cnn's width stays for a clone though the spec's own model is an mlp).</summary>
     public required string Spec { get; set; }
     /// <summary>The sweep block it was launched with (JSON); null for a single run.</summary>
     public string? Sweep { get; set; }
