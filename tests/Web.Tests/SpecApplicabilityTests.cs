@@ -123,6 +123,18 @@ public sealed partial class SpecApplicabilityTests(SpecApplicabilityTests.Launch
         Assert.Equal("{}", stored.Params);
     }
 
+    [Fact]
+    public void The_form_offers_a_field_only_with_the_kinds_a_run_keeps_it_for()
+    {
+        // A field the form showed for a kind the run does not keep would be typed in and silently not stored.
+        foreach (var field in Dashboard.Web.Components.Pages.Experiments.SpecFields.All)
+        {
+            if (SpecApplicability.KindsOf(field.Key) is not { } kinds) continue;
+            Assert.Equal(field.Key.Split('.')[0] + ".name", field.WhenKey);
+            Assert.All(field.WhenValues!, kind => Assert.Contains(kind, kinds));
+        }
+    }
+
     private static async Task<Run> ReadAsync(StorageOptions storage, long id)
     {
         await using var db = DataServices.Open(storage);
