@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 
@@ -22,17 +23,30 @@ public sealed class AppliesToAttribute(params string[] kinds) : Attribute
 public static class SpecApplicability
 {
     /// <summary>Whether a dotted key (model.width, optimizer.lr) applies to the spec; keys outside the named sections always do.</summary>
-    public static bool Applies(ExperimentSpec spec, string dottedKey) =>
-        Limit(dottedKey) is not { } limit || limit.Kinds.Contains(limit.Section.KindOf(spec) ?? "");
+    public static bool Applies(ExperimentSpec spec, string dottedKey) => Applies(Kinds([spec]), dottedKey);
+
+    /// <summary>Whether a dotted key applies to one of the kinds given for its section (<see cref="Kinds"/>).</summary>
+    public static bool Applies(IReadOnlyDictionary<string, HashSet<string>> kinds, string dottedKey) =>
+        Limit(dottedKey) is not { } limit || limit.Kinds.Any(k => kinds.GetValueOrDefault(limit.Section)?.Contains(k) == true);
 
     /// <summary>The kinds a dotted key is limited to (model.width and model.width.0: cnn); null when it applies to every spec.</summary>
     public static IReadOnlyList<string>? KindsOf(string dottedKey) => Limit(dottedKey)?.Kinds;
 
-    private static (Section Section, IReadOnlyList<string> Kinds)? Limit(string dottedKey)
+    private static (string Section, IReadOnlyList<string> Kinds)? Limit(string dottedKey)
     {
         var parts = dottedKey.Split('.');
         if (parts.Length < 2 || !Sections.TryGetValue(parts[0], out var section)) return null;
-        return section.Fields.TryGetValue(parts[1], out var kinds) ? (section, kinds) : null;
+        return section.Fields.TryGetValue(parts[1], out var kinds) ? (parts[0], kinds) : null;
+    }
+
+    /// <summary>The kind of each named section (dataset: mnist) over one spec or several (a sweep's runs).</summary>
+    public static Dictionary<string, HashSet<string>> Kinds(IEnumerable<ExperimentSpec> specs)
+    {
+        var kinds = Sections.Keys.ToDictionary(k => k, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
+        foreach (var spec in specs)
+            foreach (var (key, section) in Sections)
+                if (section.KindOf(spec) is { } kind) kinds[key].Add(kind);
+        return kinds;
     }
 
     /// <summary>
@@ -40,23 +54,70 @@ public static class SpecApplicability
     /// (one spec for a run; a sweep's template and its runs for an experiment, whose runs may be of several kinds).
     /// Groups of the optimizer are pruned by their own names.
     /// </summary>
-    public static JsonObject Prune(JsonObject json, IReadOnlyCollection<ExperimentSpec> specs)
+    public static JsonObject Prune(JsonObject json, IReadOnlyCollection<ExperimentSpec> specs) => Prune(json, Kinds(specs));
+
+    /// <summary>Removes the fields of named sections that apply to none of the kinds given for their section.</summary>
+    public static JsonObject Prune(JsonObject json, IReadOnlyDictionary<string, HashSet<string>> kinds)
     {
         foreach (var (key, section) in Sections)
             if (json[key] is JsonObject o)
-                PruneSection(o, section, [.. specs.Select(section.KindOf).OfType<string>()]);
+                PruneSection(o, section, kinds.GetValueOrDefault(key) ?? []);
         return json;
     }
 
-    private static void PruneSection(JsonObject json, Section section, IReadOnlyCollection<string> kinds)
+    private static void PruneSection(JsonObject json, Section section, IReadOnlySet<string> kinds)
     {
         foreach (var (field, applies) in section.Fields)
             if (!applies.Any(kinds.Contains)) json.Remove(field);
         foreach (var nested in section.NestedLists)
             if (json[nested] is JsonArray list)
                 foreach (var item in list.OfType<JsonObject>())
-                    PruneSection(item, section, item["name"] is JsonValue v && v.TryGetValue<string>(out var name) ? [name] : []);
+                    PruneSection(item, section, item["name"] is JsonValue v && v.TryGetValue<string>(out var name) ? new HashSet<string> { name } : []);
     }
+
+    // Stored JSON, read without building the spec: the start-up check of every stored run must stay cheap.
+
+    /// <summary>Adds the kinds stored spec JSON names to <paramref name="into"/>; false when a section does not name its kind.</summary>
+    public static bool AddKinds(JsonElement spec, Dictionary<string, HashSet<string>> into)
+    {
+        if (spec.ValueKind != JsonValueKind.Object) return false;
+        foreach (var key in Sections.Keys)
+        {
+            if (!spec.TryGetProperty(key, out var section) || section.ValueKind == JsonValueKind.Null) continue;
+            if (NameIn(section) is not { } kind) return false;
+            if (!into.TryGetValue(key, out var set)) into[key] = set = new HashSet<string>(StringComparer.Ordinal);
+            set.Add(kind);
+        }
+        return true;
+    }
+
+    /// <summary>Whether stored spec JSON holds a field that applies to none of the kinds given for its section.</summary>
+    public static bool HoldsOtherKinds(JsonElement spec, IReadOnlyDictionary<string, HashSet<string>> kinds)
+    {
+        foreach (var (key, section) in Sections)
+            if (spec.TryGetProperty(key, out var o) && o.ValueKind == JsonValueKind.Object
+                && HoldsOtherKinds(o, section, kinds.GetValueOrDefault(key) ?? [])) return true;
+        return false;
+    }
+
+    private static bool HoldsOtherKinds(JsonElement json, Section section, IReadOnlySet<string> kinds)
+    {
+        foreach (var field in json.EnumerateObject())
+        {
+            if (section.Fields.TryGetValue(field.Name, out var applies) && !applies.Any(kinds.Contains)) return true;
+            if (section.NestedLists.Contains(field.Name) && field.Value.ValueKind == JsonValueKind.Array)
+                foreach (var item in field.Value.EnumerateArray())
+                    if (item.ValueKind == JsonValueKind.Object && HoldsOtherKinds(item, section, NameIn(item) is { } name ? new HashSet<string> { name } : [])) return true;
+        }
+        return false;
+    }
+
+    private static string? NameIn(JsonElement section) => section.ValueKind switch
+    {
+        JsonValueKind.String => section.GetString(),
+        JsonValueKind.Object when section.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String => n.GetString(),
+        _ => null,
+    };
 
     /// <summary>A named section: how to read a spec's kind of it, its fields limited to some kinds (by JSON name),
     /// and its fields that hold further sections of its own type (the optimizer's groups).</summary>

@@ -78,11 +78,19 @@ public static class SpecJson
     /// The spec as a run stores it and the API and pages show it: only the fields that apply to its dataset, model,
     /// optimizer and schedules (<see cref="SpecApplicability"/>), defaults included. It reads back to the same spec.
     /// </summary>
-    public static string Serialize(ExperimentSpec spec) => SerializeFor(spec, [spec]);
+    public static string Serialize(ExperimentSpec spec) => Serialize(spec, SpecApplicability.Kinds([spec]));
 
     /// <summary>The spec with the fields that apply to any of <paramref name="runs"/> (an experiment's template, whose sweep may change kinds).</summary>
-    public static string SerializeFor(ExperimentSpec spec, IReadOnlyCollection<ExperimentSpec> runs) =>
-        SpecApplicability.Prune(JsonSerializer.SerializeToNode(spec, Options)!.AsObject(), runs).ToJsonString(Options);
+    public static string SerializeFor(ExperimentSpec spec, IReadOnlyCollection<ExperimentSpec> runs) => Serialize(spec, SpecApplicability.Kinds(runs));
+
+    /// <summary>The spec with the fields of its own kinds and of <paramref name="alsoKinds"/> (section: kinds, <see cref="SpecApplicability.Kinds"/>).</summary>
+    public static string Serialize(ExperimentSpec spec, IReadOnlyDictionary<string, HashSet<string>> alsoKinds)
+    {
+        var kinds = SpecApplicability.Kinds([spec]);
+        foreach (var (section, names) in alsoKinds)
+            if (kinds.TryGetValue(section, out var own)) own.UnionWith(names);
+        return SpecApplicability.Prune(JsonSerializer.SerializeToNode(spec, Options)!.AsObject(), kinds).ToJsonString(Options);
+    }
 
     /// <summary>
     /// Every field, other kinds' included: the base a sweep sets its keys on (model.name: [mlp, cnn] must keep the
