@@ -48,19 +48,24 @@ public sealed class StoredSpecsTests(PostgresServer server) : IClassFixture<Post
             one.Runs.Add(new Run { Project = "one", Number = 1, Spec = SpecJson.SerializeAll(single), Params = """{"model.width":16}""", Status = RunStatus.Running, Epoch = 3 });
             var gone = new Experiment { Name = "gone", Spec = unreadable };
             gone.Runs.Add(new Run { Project = "gone", Number = 1, Spec = unreadable });
-            db.Experiments.AddRange(sweep, one, gone);
+            // Its spec already pruned, its params not.
+            var swept = new Experiment { Name = "swept", Spec = SpecJson.Serialize(single), Sweep = "{}" };
+            swept.Runs.Add(new Run { Project = "swept", Number = 1, Spec = SpecJson.Serialize(single), Params = """{"model.width":16,"seed":3}""" });
+            db.Experiments.AddRange(sweep, one, gone, swept);
             await db.SaveChangesAsync();
-            ids = [.. sweep.Runs.Select(r => r.Id), one.Runs[0].Id, gone.Runs[0].Id];
+            ids = [.. sweep.Runs.Select(r => r.Id), one.Runs[0].Id, gone.Runs[0].Id, swept.Runs[0].Id];
         }
 
         var factory = new Factory(storage);
-        Assert.Equal(5, await StoredSpecs.PruneAsync(factory)); // three runs, two experiments
+        Assert.Equal(6, await StoredSpecs.PruneAsync(factory)); // four runs, two experiments
         Assert.Equal(0, await StoredSpecs.PruneAsync(factory));
 
         await using var check = DataServices.Open(storage);
         var runs = await check.Runs.AsNoTracking().Include(r => r.Experiment).OrderBy(r => r.Id).ToListAsync();
         Assert.Equal(ids, runs.Select(r => r.Id));
         var (mlp, cnn, alone, old) = (runs[0], runs[1], runs[2], runs[3]);
+        Assert.Equal("""{"seed":3}""", runs[4].Params);
+        Assert.Equal(SpecJson.Serialize(single), runs[4].Spec);
         Assert.Null(Model(mlp.Spec)["width"]);
         Assert.Equal(8, Model(cnn.Spec)["width"]!.GetValue<int>());
         Assert.Null(Model(cnn.Spec)["layer_size"]);
