@@ -124,6 +124,20 @@ public sealed partial class SpecApplicabilityTests(SpecApplicabilityTests.Launch
     }
 
     [Fact]
+    public async Task A_sweep_over_a_key_that_applies_to_none_of_its_runs_is_refused_naming_it()
+    {
+        var response = await Client.PostSpecAsync("""
+            {"name":"widths","dataset":{"name":"hyperspheres","n":200,"p":8,"d":2},"model":{"name":"mlp","layer_size":[8]},
+             "sweep":{"parameters":{"model.width":[8,16]}}}
+            """);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("applies to none of the runs: model.width is used by cnn only",
+            problem.GetProperty("errors").GetProperty("sweep.parameters.model.width")[0].GetString());
+        Assert.Empty((await Client.GetFromJsonAsync<JsonElement[]>("/api/runs?project=widths"))!);
+    }
+
+    [Fact]
     public void The_form_offers_a_field_only_with_the_kinds_a_run_keeps_it_for()
     {
         // A field the form showed for a kind the run does not keep would be typed in and silently not stored.
