@@ -6,6 +6,8 @@ public sealed class Experiment
     public long Id { get; set; }
     /// <summary>The project prefix; runs are numbered within it (hps/00001, hps/00002, ...).</summary>
     public required string Name { get; set; }
+    /// <summary>The spec as launched, its sweep included, with the fields that apply to any of its runs (a sweep may
+    /// make runs of several kinds: the cnn's width stays for a clone though the spec's own model is an mlp).</summary>
     public required string Spec { get; set; }
     /// <summary>The sweep block it was launched with (JSON); null for a single run.</summary>
     public string? Sweep { get; set; }
@@ -35,7 +37,8 @@ public sealed class Run
     public required string Project { get; set; }
     public int Number { get; set; }
     public string Status { get; set; } = RunStatus.Queued;
-    /// <summary>The exact spec this run trains, defaults filled in.</summary>
+    /// <summary>The exact spec this run trains: the fields that apply to its dataset, model, optimizer and schedules,
+    /// defaults included; other kinds' fields (model.width of an MLP) are left out (SpecApplicability).</summary>
     public required string Spec { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }

@@ -50,7 +50,7 @@ public static class TrainCommand
             if (device is not null || dataDir is not null)
             {
                 spec = spec with { Device = device ?? spec.Device, Dataset = spec.Dataset! with { Folder = dataDir ?? spec.Dataset.Folder } };
-                spec = SpecJson.Parse(SpecJson.Serialize(spec));
+                spec = SpecJson.Parse(SpecJson.SerializeAll(spec));
             }
         }
         catch (InvalidSpecException e)

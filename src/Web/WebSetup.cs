@@ -33,6 +33,7 @@ public static class WebSetup
     public static async Task PrepareStorageAsync(this WebApplication app)
     {
         await DatabaseSetup.MigrateAsync(app.Services.GetRequiredService<StorageOptions>());
+        await Training.Specs.StoredSpecs.PruneAsync(app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>());
         await RunSizes.BackfillAsync(app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>());
         await app.EnsureFirstAdminAsync();
     }

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace Dashboard.Training.Specs;
 
 // The experiment spec: JSON, snake_case, the notebooks' own vocabulary (DESIGN.md, "Experiment spec").
-// Defaults are those of the notebooks; a run stores the spec with every default filled in.
+// Defaults are those of the notebooks. A field used by some kinds only (model.width: cnn) says so with [AppliesTo];
+// a run stores the fields that apply to it, defaults filled in (SpecApplicability).
 
 public sealed record ExperimentSpec
 {
@@ -61,22 +62,31 @@ public sealed record DatasetSpec : INamedSpec<DatasetSpec>
 {
     public string Name { get; init; } = "hyperspheres";
     // hyperspheres: n points on `classes` spheres of intrinsic dimension d, embedded in p dimensions.
+    [AppliesTo("hyperspheres")]
     public int N { get; init; } = 2000;
+    [AppliesTo("hyperspheres")]
     public int P { get; init; } = 128;
+    [AppliesTo("hyperspheres")]
     public int D { get; init; } = 5;
+    [AppliesTo("hyperspheres")]
     public int Classes { get; init; } = 2;
+    [AppliesTo("hyperspheres")]
     public double Noise { get; init; } = 0.1;
     /// <summary>Share held out for validation (hyperspheres); image datasets use their own test split.</summary>
+    [AppliesTo("hyperspheres")]
     public double ValFraction { get; init; } = 0.2;
     /// <summary>Folder of the IDX files (mnist, fashion_mnist) or CIFAR-10 batches; empty means the configured default.</summary>
+    [AppliesTo("mnist", "fashion_mnist", "cifar10")]
     public string? Folder { get; init; }
     /// <summary>Train on a seeded, class-stratified subset of this many samples (data-scaling studies); null means all.</summary>
     public int? Size { get; init; }
     /// <summary>Standardise inputs with the training set's mean and std per channel (per feature set for flat data).</summary>
     public bool Normalize { get; init; } = true;
     /// <summary>Images: random crop after zero padding by this many pixels, drawn per sample on the device (0: off).</summary>
+    [AppliesTo("mnist", "fashion_mnist", "cifar10")]
     public int CropPadding { get; init; }
     /// <summary>Images: random horizontal flip with probability 1/2.</summary>
+    [AppliesTo("mnist", "fashion_mnist", "cifar10")]
     public bool Flip { get; init; }
     public static DatasetSpec FromName(string name) => new() { Name = name };
     public static string Section => "dataset";
@@ -86,27 +96,39 @@ public sealed record ModelSpec : INamedSpec<ModelSpec>
 {
     public string Name { get; init; } = "mlp";
     /// <summary>Hidden layers; when given it must match layer_size.</summary>
+    [AppliesTo("mlp")]
     public int? Nlayers { get; init; }
+    [AppliesTo("mlp")]
     public int[] LayerSize { get; init; } = [256, 128, 100];
     /// <summary>One per hidden layer; empty means relu throughout.</summary>
+    [AppliesTo("mlp", "cnn")]
     public string[] ActFuncs { get; init; } = [];
     /// <summary>Batch norm after every hidden linear layer (mlp) or conv (cnn); null means the model's default (mlp off, cnn on).</summary>
+    [AppliesTo("mlp", "cnn")]
     public bool? BatchNorm { get; init; }
     /// <summary>Dropout after each hidden layer (mlp) or before the classifier (mobilenet_v2); null means 0 (mlp) or 0.2 (mobilenet_v2).</summary>
+    [AppliesTo("mlp", "mobilenet_v2")]
     public double? Dropout { get; init; }
     /// <summary>mlp: hidden layer i's output is added to layer i+skip_steps's (0: no skips).</summary>
+    [AppliesTo("mlp")]
     public int SkipSteps { get; init; }
     /// <summary>mlp: the reduced embedding before the classifier (null: none).</summary>
+    [AppliesTo("mlp")]
     public int? OutputDim { get; init; }
     /// <summary>cnn: channels of the first stage, doubling per stage.</summary>
+    [AppliesTo("cnn")]
     public int Width { get; init; } = 32;
     /// <summary>cnn: conv blocks per stage.</summary>
+    [AppliesTo("cnn")]
     public int Depth { get; init; } = 1;
     /// <summary>cnn: stages, with a 2x2 max-pool after each.</summary>
+    [AppliesTo("cnn")]
     public int Stages { get; init; } = 2;
     /// <summary>resnet18/34, mobilenet_v2: "imagenet", "cifar" or "auto" (cifar for images up to 64 pixels wide).</summary>
+    [AppliesTo("resnet18", "resnet34", "mobilenet_v2")]
     public string Stem { get; init; } = "auto";
     /// <summary>mobilenet_v2: width multiplier.</summary>
+    [AppliesTo("mobilenet_v2")]
     public double WidthMult { get; init; } = 1.0;
     public static ModelSpec FromName(string name) => new() { Name = name };
     public static string Section => "model";
@@ -136,12 +158,16 @@ public sealed record OptimizerSpec : INamedSpec<OptimizerSpec>
     public string Name { get; init; } = "sgd";
     public double Lr { get; init; } = 0.01;
     /// <summary>Default 0; sgd_momentum_wdecay means 0.9 when not given.</summary>
+    [AppliesTo("sgd", "sgd_momentum_wdecay")]
     public double? Momentum { get; init; }
     public double WeightDecay { get; init; }
     /// <summary>The notebooks' name for weight decay in sgd_momentum_wdecay; wins over weight_decay when given.</summary>
     public double? Regularization { get; init; }
+    [AppliesTo("adam", "adamw")]
     public double Beta1 { get; init; } = 0.9;
+    [AppliesTo("adam", "adamw")]
     public double Beta2 { get; init; } = 0.999;
+    [AppliesTo("adam", "adamw")]
     public double Eps { get; init; } = 1e-8;
     /// <summary>Inside groups: the parameter group this optimizer updates ("body" or "head").</summary>
     public string? Params { get; init; }

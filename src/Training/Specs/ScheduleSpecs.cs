@@ -18,25 +18,31 @@ public sealed record LrScheduleSpec : INamedSpec<LrScheduleSpec>
     public string Name { get; init; } = "constant";
 
     /// <summary>step: epochs between two drops by <see cref="Gamma"/> (StepLR's step_size).</summary>
+    [AppliesTo("step")]
     public int StepSize { get; init; } = 30;
 
     /// <summary>step: factor per drop; exponential: factor per epoch.</summary>
+    [AppliesTo("step", "exponential")]
     public double Gamma { get; init; } = 0.1;
 
     /// <summary>cosine: the half-period in epochs (CosineAnnealingLR's T_max); null means max_epochs minus warmup_epochs.</summary>
     [JsonPropertyName("t_max")]
+    [AppliesTo("cosine")]
     public int? TMax { get; init; }
 
     /// <summary>cosine_warm_restarts: epochs until the first restart (T_0).</summary>
     [JsonPropertyName("t_0")]
+    [AppliesTo("cosine_warm_restarts")]
     public int T0 { get; init; } = 10;
 
     /// <summary>cosine_warm_restarts: each period is this many times the one before (T_mult).</summary>
     [JsonPropertyName("t_mult")]
+    [AppliesTo("cosine_warm_restarts")]
     public int TMult { get; init; } = 1;
 
     /// <summary>cosine, cosine_warm_restarts: the lowest learning rate.</summary>
     [JsonPropertyName("eta_min")]
+    [AppliesTo("cosine", "cosine_warm_restarts")]
     public double EtaMin { get; init; }
 
     /// <summary>Epochs of linear warm-up in front of the schedule, which then starts at the end of the warm-up.</summary>
@@ -70,9 +76,11 @@ public sealed record BatchScheduleSpec : INamedSpec<BatchScheduleSpec>
     public string Name { get; init; } = "constant";
 
     /// <summary>exponential: factor per epoch; the batch size at epoch e is floor(batch_size * growth^e).</summary>
+    [AppliesTo("exponential")]
     public double Growth { get; init; } = 1.037;
 
     /// <summary>exponential: the largest batch size; null means no cap.</summary>
+    [AppliesTo("exponential")]
     public int? Max { get; init; }
 
     public static BatchScheduleSpec FromName(string name) => new() { Name = name };

@@ -74,7 +74,29 @@ public static class SpecJson
         }
     }
 
-    public static string Serialize(ExperimentSpec spec) => JsonSerializer.Serialize(spec, Options);
+    /// <summary>
+    /// The spec as a run stores it and the API and pages show it: only the fields that apply to its dataset, model,
+    /// optimizer and schedules (<see cref="SpecApplicability"/>), defaults included. It reads back to the same spec.
+    /// </summary>
+    public static string Serialize(ExperimentSpec spec) => Serialize(spec, SpecApplicability.Kinds([spec]));
+
+    /// <summary>The spec with the fields that apply to any of <paramref name="runs"/> (an experiment's template, whose sweep may change kinds).</summary>
+    public static string SerializeFor(ExperimentSpec spec, IReadOnlyCollection<ExperimentSpec> runs) => Serialize(spec, SpecApplicability.Kinds(runs));
+
+    /// <summary>The spec with the fields of its own kinds and of <paramref name="alsoKinds"/> (section: kinds, <see cref="SpecApplicability.Kinds"/>).</summary>
+    public static string Serialize(ExperimentSpec spec, IReadOnlyDictionary<string, HashSet<string>> alsoKinds)
+    {
+        var kinds = SpecApplicability.Kinds([spec]);
+        foreach (var (section, names) in alsoKinds)
+            if (kinds.TryGetValue(section, out var own)) own.UnionWith(names);
+        return SpecApplicability.Prune(JsonSerializer.SerializeToNode(spec, Options)!.AsObject(), kinds).ToJsonString(Options);
+    }
+
+    /// <summary>
+    /// Every field, other kinds' included: the base a sweep sets its keys on (model.name: [mlp, cnn] must keep the
+    /// cnn's width) and the form, which offers every kind's fields.
+    /// </summary>
+    public static string SerializeAll(ExperimentSpec spec) => JsonSerializer.Serialize(spec, Options);
 
     private static string FieldOf(string? path)
     {

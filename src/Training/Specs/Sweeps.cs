@@ -43,7 +43,8 @@ public static class Sweeps
         if (errors.Any) throw new InvalidSpecException(errors);
 
         var assignments = sweep.Method == "grid" ? Grid(dimensions) : Draw(dimensions, sweep.Count!.Value, new Random(unchecked((int)(sweep.Seed ?? spec.Seed))));
-        var baseJson = JsonNode.Parse(SpecJson.Serialize(spec with { Sweep = null }))!.AsObject();
+        // Every field, so that a sweep over model.name keeps what the spec gives for each kind (the cnn's width).
+        var baseJson = JsonNode.Parse(SpecJson.SerializeAll(spec with { Sweep = null }))!.AsObject();
         var runs = new List<PlannedRun>(assignments.Count);
         foreach (var assignment in assignments)
         {
@@ -51,7 +52,10 @@ public static class Sweeps
             foreach (var (key, value) in assignment) Set(json, key, value?.DeepClone());
             try
             {
-                runs.Add(new PlannedRun(SpecJson.Parse(json.ToJsonString()), assignment));
+                var run = SpecJson.Parse(json.ToJsonString());
+                // A value at a key that does not apply to this run (model.width of an MLP) changed nothing: it is not
+                // one of the run's parameters, so filters and group-by do not see it.
+                runs.Add(new PlannedRun(run, assignment.Where(kv => SpecApplicability.Applies(run, kv.Key)).ToDictionary()));
             }
             catch (InvalidSpecException e)
             {
@@ -60,6 +64,10 @@ public static class Sweeps
                 if (errors.Fields.Count() >= 8) break;
             }
         }
+        // A key that applies to none of the runs (model.width over MLPs) would make identical runs: say so at the key.
+        if (!errors.Any)
+            foreach (var key in sweep.Parameters.Keys.Where(k => !runs.Any(r => r.Params.ContainsKey(k))))
+                errors.Add($"sweep.parameters.{key}", $"applies to none of the runs: {key} is used by {string.Join(", ", SpecApplicability.KindsOf(key) ?? [])} only");
         if (errors.Any) throw new InvalidSpecException(errors);
         return runs;
     }

@@ -23,7 +23,8 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
         var now = DateTime.UtcNow;
         var experiment = new Experiment
         {
-            Name = spec.Name, Spec = SpecJson.Serialize(spec), CreatedAt = now,
+            // The template keeps what applies to any of its runs: a sweep may make runs of several kinds.
+            Name = spec.Name, Spec = SpecJson.SerializeFor(spec, [spec, .. runs.Select(r => r.Spec)]), CreatedAt = now,
             Sweep = spec.Sweep is null ? null : System.Text.Json.JsonSerializer.Serialize(spec.Sweep, SpecJson.Options),
         };
         var next = (await db.Runs.Where(r => r.Project == spec.Name).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;

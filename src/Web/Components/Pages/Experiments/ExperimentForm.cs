@@ -50,7 +50,7 @@ public sealed class ExperimentForm
     public string Value(string key) => Values.GetValueOrDefault(key) ?? "";
 
     /// <summary>A small study that trains in seconds on the CPU: 4 classes of hyperspheres, a two-layer MLP.</summary>
-    public static ExperimentForm Defaults() => FromSpec(Training.Specs.SpecJson.Serialize(new ExperimentSpec
+    public static ExperimentForm Defaults() => FromSpec(Training.Specs.SpecJson.SerializeAll(new ExperimentSpec
     {
         Name = "hps",
         Dataset = new DatasetSpec { Classes = 4 },
@@ -68,7 +68,8 @@ public sealed class ExperimentForm
         var spec = Training.Specs.SpecJson.Parse(json) with { Sweep = null };
         json = Training.Specs.SpecJson.FromNotebook(json);
         var node = JsonNode.Parse(json, documentOptions: new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
-        var full = JsonNode.Parse(Training.Specs.SpecJson.Serialize(spec))!.AsObject();
+        // Every kind's fields: switching the model to cnn finds its width filled in (a run stores only its own kind's).
+        var full = JsonNode.Parse(Training.Specs.SpecJson.SerializeAll(spec))!.AsObject();
         foreach (var (key, value) in SpecPaths.Flatten(full)) form.Values[key] = value.StartsWith('[') ? ListText(value) : value;
         var model = spec.Model!;
         for (int i = 0; i < model.LayerSize.Length; i++)
