@@ -1,0 +1,225 @@
+using System.Globalization;
+using Dashboard.Training.Datasets;
+using Dashboard.Training.Engine;
+using Dashboard.Training.Specs;
+
+namespace Dashboard.Training.Models;
+
+/// <summary>
+/// The memory a run takes on its device, in bytes, from its spec alone (before launch): the weights, their gradients,
+/// the optimizer's state, stored minima, the dataset held on the device, and the activations and batch of one step at
+/// the largest batch the run reaches. float32 values (4 bytes), int64 labels and indices (8 bytes).
+/// It counts what the trainer and the shim allocate (Trainer, Native/src); what it leaves out, each small or brief:
+/// the process itself (.NET runtime and libtorch's code, some 300 MB of resident memory on the CPU), batch-norm
+/// running statistics, convolution workspaces of the CPU kernels, the CUDA allocator's cache and fragmentation,
+/// checkpoint writes, and the host copies made while loading data and minima, which are freed before the first step.
+/// </summary>
+/// <param name="Minima">Stored minima of the distance regulariser (capture_epochs and minima_from), as many as the run ends with.</param>
+/// <param name="Activations">Forward outputs that autograd keeps for backward, plus backward's gradient buffers, at <see cref="BatchSize"/>.</param>
+/// <param name="Batch">The batch drawn from the device's dataset (and its augmented copies), at <see cref="BatchSize"/>.</param>
+/// <param name="StepTemporaries">The larger of the optimizer step's temporaries, the distance term's and evaluation's:
+/// each happens after backward has freed the activations, so it takes their place instead of adding to them.</param>
+/// <param name="BatchSize">The largest batch the run trains with (its batch schedule's cap, no more than the training samples).</param>
+public sealed record MemoryEstimate(long Parameters, long Gradients, long OptimizerState, long Minima, long Dataset,
+    long Activations, long Batch, long StepTemporaries, long BatchSize, string Device)
+{
+    private const long Float = 4, Long = 8;
+
+    /// <summary>The peak: what lives through the run, plus the larger of one step's activations and batch, or its temporaries.</summary>
+    public long Total => Persistent + Math.Max(Activations + Batch, StepTemporaries);
+
+    /// <summary>What the run holds whatever its batch size.</summary>
+    public long Persistent => Parameters + Gradients + OptimizerState + Minima + Dataset;
+
+    public static MemoryEstimate For(ExperimentSpec spec)
+    {
+        // The graph the run trains and the one ModelSizes counts: one parameter count for the page, the table and this.
+        var graph = ModelFactory.BuildFor(spec);
+        var dataset = spec.Dataset!;
+        bool cpu = !spec.Device.StartsWith("cuda", StringComparison.Ordinal);
+        long parameters = graph.ParameterCount;
+        long features = DatasetLoader.InputShapeOf(dataset).Aggregate(1L, (a, b) => a * b);
+        int classes = DatasetLoader.ClassesOf(dataset);
+
+        var (trainAll, validation) = DatasetLoader.SamplesOf(dataset);
+        long train = dataset.Size is { } size ? Math.Min(size, trainAll) : trainAll;
+        // Inputs and labels of both splits, and the training split's shuffled order.
+        long data = (train + validation) * (features * Float + Long) + train * Long;
+
+        long batch = LargestBatch(spec, train);
+        // Data parallel (num_gpu = k): every device takes its share of the batch; the first one also holds the
+        // whole drawn batch, the dataset and the optimizer, so it is the one estimated.
+        long share = (batch + spec.NumGpu - 1) / Math.Max(1, spec.NumGpu);
+
+        var (state, optimizerTemporaries) = Optimizer(graph, spec.Optimizer);
+        var (minima, distanceTemporaries) = MinimaOf(spec, parameters, cpu);
+        long evaluation = Evaluation(graph, spec, batch, validation, classes);
+
+        return new MemoryEstimate(
+            Parameters: parameters * Float,
+            Gradients: parameters * Float,
+            OptimizerState: state,
+            Minima: minima,
+            Dataset: data,
+            Activations: TrainingActivations(graph, classes) * share * Float,
+            Batch: BatchBytes(spec.Dataset!, features, batch),
+            StepTemporaries: Math.Max(optimizerTemporaries, Math.Max(distanceTemporaries, evaluation)),
+            BatchSize: batch,
+            Device: spec.Device);
+    }
+
+    /// <summary>Null when the spec does not build (a stored spec of a model or dataset this version does not know).</summary>
+    public static MemoryEstimate? TryFor(ExperimentSpec spec)
+    {
+        try { return For(spec); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NullReferenceException) { return null; }
+    }
+
+    public static MemoryEstimate? TryFor(string specJson)
+    {
+        try { return TryFor(SpecJson.Parse(specJson)); }
+        catch (InvalidSpecException) { return null; }
+    }
+
+    /// <summary>"≈ 7.6 GB: parameters 3.7 GB, gradients 3.7 GB, dataset 220 MB, activations 31 MB at batch 128, batch 401 kB".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        void Part(string name, long bytes, string suffix = "") { if (bytes > 0) parts.Add($"{name} {Bytes(bytes)}{suffix}"); }
+        Part("parameters", Parameters);
+        Part("gradients", Gradients);
+        Part("optimizer state", OptimizerState);
+        Part("minima", Minima);
+        Part("dataset", Dataset);
+        Part("activations", Activations, $" at batch {BatchSize.ToString("N0", CultureInfo.InvariantCulture)}");
+        Part("batch", Batch);
+        // Counted in place of the activations when larger: say so, or the parts would not add up.
+        if (StepTemporaries > Activations + Batch) Part("step temporaries (after backward, in place of the activations)", StepTemporaries);
+        return $"≈ {Bytes(Total)}: {string.Join(", ", parts)}";
+    }
+
+    /// <summary>Decimal units, as disks and most tools count: 3.7 GB, 401 kB, 12 B.</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "kB", "MB", "GB", "TB", "PB"];
+        double value = bytes;
+        int unit = 0;
+        while (Math.Abs(value) >= 999.95 && unit < units.Length - 1) { value /= 1000; unit++; }
+        var format = unit == 0 || Math.Abs(value) >= 100 ? "0" : "0.0";
+        return $"{value.ToString(format, CultureInfo.InvariantCulture)} {units[unit]}";
+    }
+
+    /// <summary>The largest batch over the run's epochs (a growing batch reaches its cap), no more than the training samples.</summary>
+    private static long LargestBatch(ExperimentSpec spec, long train)
+    {
+        long largest = 1;
+        // The exponential schedule only grows (growth below 1 shrinks it, so epoch 0 is then the largest): the first
+        // and the last epoch bound it.
+        foreach (var epoch in new[] { 0, Math.Max(0, spec.MaxEpochs - 1) })
+            largest = Math.Max(largest, Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, epoch));
+        return Math.Max(1, Math.Min(largest, train));
+    }
+
+    /// <summary>
+    /// Values kept per sample for backward: each node's output (libtorch's autograd saves the input of a linear or
+    /// convolution, the output of relu, tanh and sigmoid, the input of gelu and elu: each the output of some node),
+    /// a dropout's mask, a max-pool's int64 indices; then the logits' log-softmax, and during backward the gradients
+    /// of the widest layer and its input.
+    /// </summary>
+    private static long TrainingActivations(ModelGraph graph, int classes)
+    {
+        long kept = 0, widest = 0;
+        foreach (var n in graph.Nodes.Skip(1))
+        {
+            long numel = Numel(n.Shape);
+            widest = Math.Max(widest, numel);
+            kept += n.Op switch
+            {
+                GraphOp.Flatten => 0,                                                    // a view
+                GraphOp.Activation when n.Attrs[0] == (long)Activation.Identity => 0,   // the input itself
+                GraphOp.Dropout => n.FAttrs[0] > 0 ? 2 * numel : 0,                      // mask and output
+                GraphOp.MaxPool2d => numel + numel * Long / Float,                       // output and int64 indices
+                _ => numel,
+            };
+        }
+        return kept + 2 * classes + 2 * widest;
+    }
+
+    /// <summary>The drawn batch: inputs, labels and indices; a random crop pads and gathers (about three more copies), a flip two.</summary>
+    private static long BatchBytes(DatasetSpec dataset, long features, long batch)
+    {
+        double copies = 1;
+        if (dataset.CropPadding > 0 && DatasetLoader.InputShapeOf(dataset) is [var c, var h, var w])
+            copies += 3.0 * c * (h + 2 * dataset.CropPadding) * (w + 2 * dataset.CropPadding) / features;
+        if (dataset.Flip) copies += 2;
+        return (long)(batch * features * Float * copies) + 2 * batch * Long;
+    }
+
+    /// <summary>
+    /// The optimizers' state (SGD: a momentum buffer when momentum is not 0; Adam and AdamW: two moments) over the
+    /// parameters each one updates, and the largest temporaries of one step: libtorch's SGD and Adam add weight decay
+    /// into a new tensor, and Adam divides by a new square root, one parameter tensor at a time.
+    /// </summary>
+    private static (long State, long Temporaries) Optimizer(ModelGraph graph, OptimizerSpec top)
+    {
+        var groups = top.Groups ?? [];
+        var claimed = groups.SelectMany(g => graph.NodesIn(g.Params!)).ToHashSet();
+        var rest = Enumerable.Range(0, graph.Nodes.Count).Where(i => !claimed.Contains(i));
+        long state = 0, temporaries = 0;
+        foreach (var (o, nodes) in groups.Select(g => (g, graph.NodesIn(g.Params!))).Prepend((top, rest)))
+        {
+            var list = nodes.Select(i => graph.Nodes[i]).ToList();
+            long count = list.Sum(n => n.Params);
+            if (count == 0) continue;
+            long largest = list.Max(LargestTensor);
+            bool decay = o.EffectiveWeightDecay != 0;
+            var (perValue, copies) = o.Name switch
+            {
+                "adam" => (2, 2 + (decay ? 1 : 0)),
+                "adamw" => (2, 2),  // decoupled decay scales the weights in place
+                _ => (o.EffectiveMomentum != 0 ? 1 : 0, decay ? 1 : 0),
+            };
+            state += perValue * count * Float;
+            temporaries = Math.Max(temporaries, copies * largest * Float);
+        }
+        return (state, temporaries);
+    }
+
+    private static long LargestTensor(GraphNode n) => n.Op switch
+    {
+        GraphOp.Linear => n.Attrs[0] * n.Attrs[1],
+        GraphOp.Conv2d => n.Attrs[1] * (n.Attrs[0] / n.Attrs[5]) * n.Attrs[2] * n.Attrs[2],
+        GraphOp.BatchNorm => n.Attrs[0],
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Minima live on the device (one merged minimum when merge is set), and on the host as the trainer's copies,
+    /// which share the memory when the device is the CPU. The distance term's step flattens the weights and takes
+    /// their difference to every minimum, and backward makes as much again.
+    /// </summary>
+    private static (long Stored, long Temporaries) MinimaOf(ExperimentSpec spec, long parameters, bool cpu)
+    {
+        var loss = spec.LossFunc;
+        long count = loss.CaptureEpochs.Where(e => e >= 1 && e <= spec.MaxEpochs).Distinct().Count() + loss.MinimaFrom.Length;
+        if (count == 0) return (0, 0);
+        long onDevice = loss.Merge ? 1 : count;
+        long stored = (onDevice + (cpu ? count : 0)) * parameters * Float;
+        long temporaries = loss.Distance && loss.Factor != 0 ? 2 * (onDevice + 1) * parameters * Float : 0;
+        return (stored, temporaries);
+    }
+
+    /// <summary>
+    /// Evaluation runs without autograd in batches (500 images, else the larger of the batch and 1,024 samples),
+    /// holding a node's output and its inputs at a time, and keeps every sample's class probabilities.
+    /// </summary>
+    private static long Evaluation(ModelGraph graph, ExperimentSpec spec, long batch, long validation, int classes)
+    {
+        bool images = graph.ShapeOf(ModelGraph.InputNode).Length == 3;
+        long evalBatch = Math.Min(images ? 500 : Math.Max(batch, 1024), Math.Max(1, validation));
+        long widest = graph.Nodes.Skip(1).Max(n => Numel(n.Shape) + n.Inputs.Sum(i => Numel(graph.ShapeOf(i))));
+        return evalBatch * widest * Float + 2 * validation * classes * Float;
+    }
+
+    private static long Numel(long[] shape) => shape.Aggregate(1L, (a, b) => a * b);
+}
