@@ -10,23 +10,26 @@ namespace Dashboard.Training.Models;
 /// the optimizer's state, stored minima, the dataset held on the device, and the activations and batch of one step at
 /// the largest batch the run reaches. float32 values (4 bytes), int64 labels and indices (8 bytes).
 /// It counts what the trainer and the shim allocate (Trainer, Native/src); what it leaves out, each small or brief:
-/// the process itself (.NET runtime and libtorch's code, some 300 MB of resident memory on the CPU), batch-norm
+/// the process itself (.NET runtime and libtorch's code, some 230 MB of resident memory on the CPU), batch-norm
 /// running statistics, convolution workspaces of the CPU kernels, the CUDA allocator's cache and fragmentation,
-/// checkpoint writes, and the host copies made while loading data and minima, which are freed before the first step.
+/// checkpoint writes, and the host copies made while loading minima. The copies named "temporaries" come and go
+/// within a step (or while the data loads) and are counted at the largest moment.
 /// </summary>
 /// <param name="Minima">Stored minima of the distance regulariser (capture_epochs and minima_from), as many as the run ends with.</param>
 /// <param name="Activations">Forward outputs that autograd keeps for backward, plus backward's gradient buffers, at <see cref="BatchSize"/>.</param>
 /// <param name="Batch">The batch drawn from the device's dataset (and its augmented copies), at <see cref="BatchSize"/>.</param>
-/// <param name="StepTemporaries">The larger of the optimizer step's temporaries, the distance term's and evaluation's:
-/// each happens after backward has freed the activations, so it takes their place instead of adding to them.</param>
+/// <param name="Temporaries">What a step allocates for a moment on top of the activations at its peak: backward's new
+/// gradient of the largest weight before it is added into the stored one; or, where larger, the optimizer step's,
+/// the distance term's or evaluation's buffers, which come after backward has freed the activations and so are
+/// counted here less those activations (the parts then add up to the peak).</param>
 /// <param name="BatchSize">The largest batch the run trains with (its batch schedule's cap, no more than the training samples).</param>
 public sealed record MemoryEstimate(long Parameters, long Gradients, long OptimizerState, long Minima, long Dataset,
-    long Activations, long Batch, long StepTemporaries, long BatchSize, string Device)
+    long Activations, long Batch, long Temporaries, long BatchSize, string Device)
 {
     private const long Float = 4, Long = 8;
 
-    /// <summary>The peak: what lives through the run, plus the larger of one step's activations and batch, or its temporaries.</summary>
-    public long Total => Persistent + Math.Max(Activations + Batch, StepTemporaries);
+    /// <summary>The peak: the sum of the parts.</summary>
+    public long Total => Persistent + Activations + Batch + Temporaries;
 
     /// <summary>What the run holds whatever its batch size.</summary>
     public long Persistent => Parameters + Gradients + OptimizerState + Minima + Dataset;
@@ -53,7 +56,11 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
 
         var (state, optimizerTemporaries) = Optimizer(graph, spec.Optimizer);
         var (minima, distanceTemporaries) = MinimaOf(spec, parameters, cpu);
-        long evaluation = Evaluation(graph, spec, batch, validation, classes);
+        long evaluation = Evaluation(graph, batch, validation, classes);
+        long activations = TrainingActivations(graph, classes) * share * Float;
+        long batchBytes = BatchBytes(dataset, features, batch);
+        long backward = graph.Nodes.Max(LargestTensor) * Float;
+        long afterBackward = Math.Max(optimizerTemporaries, Math.Max(distanceTemporaries, evaluation));
 
         return new MemoryEstimate(
             Parameters: parameters * Float,
@@ -61,9 +68,10 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
             OptimizerState: state,
             Minima: minima,
             Dataset: data,
-            Activations: TrainingActivations(graph, classes) * share * Float,
-            Batch: BatchBytes(spec.Dataset!, features, batch),
-            StepTemporaries: Math.Max(optimizerTemporaries, Math.Max(distanceTemporaries, evaluation)),
+            Activations: activations,
+            Batch: batchBytes,
+            Temporaries: Math.Max(Math.Max(backward, afterBackward - activations - batchBytes),
+                cpu ? Loading(dataset, trainAll + validation, features) - (2 * parameters * Float + state + minima) - activations - batchBytes : 0),
             BatchSize: batch,
             Device: spec.Device);
     }
@@ -81,7 +89,7 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
         catch (InvalidSpecException) { return null; }
     }
 
-    /// <summary>"≈ 7.6 GB: parameters 3.7 GB, gradients 3.7 GB, dataset 220 MB, activations 31 MB at batch 128, batch 401 kB".</summary>
+    /// <summary>"≈ 11.3 GB: parameters 3.7 GB, gradients 3.7 GB, dataset 221 MB, activations 31.6 MB at batch 128, batch 401 kB, temporaries 3.6 GB".</summary>
     public string Describe()
     {
         var parts = new List<string>();
@@ -93,8 +101,7 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
         Part("dataset", Dataset);
         Part("activations", Activations, $" at batch {BatchSize.ToString("N0", CultureInfo.InvariantCulture)}");
         Part("batch", Batch);
-        // Counted in place of the activations when larger: say so, or the parts would not add up.
-        if (StepTemporaries > Activations + Batch) Part("step temporaries (after backward, in place of the activations)", StepTemporaries);
+        Part("temporaries", Temporaries);
         return $"≈ {Bytes(Total)}: {string.Join(", ", parts)}";
     }
 
@@ -124,7 +131,7 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
     /// Values kept per sample for backward: each node's output (libtorch's autograd saves the input of a linear or
     /// convolution, the output of relu, tanh and sigmoid, the input of gelu and elu: each the output of some node),
     /// a dropout's mask, a max-pool's int64 indices; then the logits' log-softmax, and during backward the gradients
-    /// of the widest layer and its input.
+    /// flowing into the widest layer and out of it.
     /// </summary>
     private static long TrainingActivations(ModelGraph graph, int classes)
     {
@@ -157,8 +164,11 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
 
     /// <summary>
     /// The optimizers' state (SGD: a momentum buffer when momentum is not 0; Adam and AdamW: two moments) over the
-    /// parameters each one updates, and the largest temporaries of one step: libtorch's SGD and Adam add weight decay
-    /// into a new tensor, and Adam divides by a new square root, one parameter tensor at a time.
+    /// parameters each one updates, and the largest temporaries of one step, as copies of the largest parameter
+    /// tensor (libtorch steps one tensor at a time). The copies are those measured with bench/memory.sh on libtorch
+    /// 1.13 (bench/RESULTS.md): Adam's square root and quotient make two; weight decay adds two to Adam's and, with
+    /// momentum, to SGD's (one more than its source shows), while SGD's lone weight decay or momentum stays within
+    /// backward's one copy.
     /// </summary>
     private static (long State, long Temporaries) Optimizer(ModelGraph graph, OptimizerSpec top)
     {
@@ -172,12 +182,12 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
             long count = list.Sum(n => n.Params);
             if (count == 0) continue;
             long largest = list.Max(LargestTensor);
-            bool decay = o.EffectiveWeightDecay != 0;
+            bool decay = o.EffectiveWeightDecay != 0, momentum = o.EffectiveMomentum != 0;
             var (perValue, copies) = o.Name switch
             {
-                "adam" => (2, 2 + (decay ? 1 : 0)),
+                "adam" => (2, decay ? 4 : 2),
                 "adamw" => (2, 2),  // decoupled decay scales the weights in place
-                _ => (o.EffectiveMomentum != 0 ? 1 : 0, decay ? 1 : 0),
+                _ => (momentum ? 1 : 0, decay && momentum ? 2 : decay || momentum ? 1 : 0),
             };
             state += perValue * count * Float;
             temporaries = Math.Max(temporaries, copies * largest * Float);
@@ -210,10 +220,18 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
     }
 
     /// <summary>
+    /// The host's copy of the whole dataset while it is loaded, before the model exists: on the CPU it sits beside
+    /// the device's copy for a moment (then the trainer frees it). Hyperspheres are drawn and then split into a
+    /// second array; image files are read as bytes, then converted to float32.
+    /// </summary>
+    private static long Loading(DatasetSpec dataset, long samples, long features) =>
+        (long)(samples * features * Float * (dataset.Name == "hyperspheres" ? 2 : 1.25)) + samples * Long;
+
+    /// <summary>
     /// Evaluation runs without autograd in batches (500 images, else the larger of the batch and 1,024 samples),
     /// holding a node's output and its inputs at a time, and keeps every sample's class probabilities.
     /// </summary>
-    private static long Evaluation(ModelGraph graph, ExperimentSpec spec, long batch, long validation, int classes)
+    private static long Evaluation(ModelGraph graph, long batch, long validation, int classes)
     {
         bool images = graph.ShapeOf(ModelGraph.InputNode).Length == 3;
         long evalBatch = Math.Min(images ? 500 : Math.Max(batch, 1024), Math.Max(1, validation));
