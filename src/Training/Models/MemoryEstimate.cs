@@ -11,7 +11,7 @@ namespace Dashboard.Training.Models;
 /// the largest batch the run reaches. float32 values (4 bytes), int64 labels and indices (8 bytes).
 /// It counts what the trainer and the shim allocate (Trainer, Native/src); what it leaves out, each small or brief:
 /// the process itself (.NET runtime and libtorch's code, some 230 MB of resident memory on the CPU), batch-norm
-/// running statistics, convolution workspaces of the CPU kernels, the CUDA allocator's cache and fragmentation,
+/// running statistics, cuDNN's workspaces, the CUDA allocator's cache and fragmentation,
 /// checkpoint writes, and the host copies made while loading minima. The copies named "temporaries" come and go
 /// within a step (or while the data loads) and are counted at the largest moment.
 /// </summary>
@@ -59,7 +59,8 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
         long evaluation = Evaluation(graph, batch, validation, classes);
         long activations = TrainingActivations(graph, classes) * share * Float;
         long batchBytes = BatchBytes(dataset, features, batch);
-        long backward = graph.Nodes.Max(LargestTensor) * Float;
+        // Backward adds each weight's new gradient into the stored one, and a convolution unfolds its input again.
+        long backward = Math.Max(graph.Nodes.Max(LargestTensor), graph.Nodes.Max(ConvColumns) * share) * Float;
         long afterBackward = Math.Max(optimizerTemporaries, Math.Max(distanceTemporaries, evaluation));
 
         return new MemoryEstimate(
@@ -228,14 +229,24 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
         (long)(samples * features * Float * (dataset.Name == "hyperspheres" ? 2 : 1.25)) + samples * Long;
 
     /// <summary>
+    /// The values a convolution unfolds its input into per sample (the CPU kernel's im2col buffer, for the whole batch
+    /// at once): input channels per group x kernel area x output positions. A 1x1 convolution of stride 1 and a
+    /// depthwise one need none.
+    /// </summary>
+    private static long ConvColumns(GraphNode n) =>
+        n.Op != GraphOp.Conv2d || (n.Attrs[2] == 1 && n.Attrs[3] == 1) || (n.Attrs[5] > 1 && n.Attrs[5] == n.Attrs[0]) ? 0
+            : n.Attrs[0] / n.Attrs[5] * n.Attrs[2] * n.Attrs[2] * n.Shape[1] * n.Shape[2];
+
+    /// <summary>
     /// Evaluation runs without autograd in batches (500 images, else the larger of the batch and 1,024 samples),
-    /// holding a node's output and its inputs at a time, and keeps every sample's class probabilities.
+    /// holding a node's output, its inputs and a convolution's unfolded input at a time, and keeps every sample's
+    /// class probabilities.
     /// </summary>
     private static long Evaluation(ModelGraph graph, long batch, long validation, int classes)
     {
         bool images = graph.ShapeOf(ModelGraph.InputNode).Length == 3;
         long evalBatch = Math.Min(images ? 500 : Math.Max(batch, 1024), Math.Max(1, validation));
-        long widest = graph.Nodes.Skip(1).Max(n => Numel(n.Shape) + n.Inputs.Sum(i => Numel(graph.ShapeOf(i))));
+        long widest = graph.Nodes.Skip(1).Max(n => Numel(n.Shape) + n.Inputs.Sum(i => Numel(graph.ShapeOf(i))) + ConvColumns(n));
         return evalBatch * widest * Float + 2 * validation * classes * Float;
     }
 
