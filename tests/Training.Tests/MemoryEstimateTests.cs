@@ -107,6 +107,16 @@ public class MemoryEstimateTests
         Assert.Equal(estimate.Persistent + 2 * 4L * 30000 * 30000, estimate.Total);
     }
 
+    [Fact]
+    public void Evaluation_of_a_cnn_counts_the_input_a_3x3_convolution_unfolds_for_500_images()
+    {
+        var spec = SpecJson.Parse("""{ "dataset": "fashion_mnist", "model": { "name": "cnn", "width": 64, "depth": 2 }, "batch_size": 128 }""");
+        var estimate = MemoryEstimate.For(spec);
+        // The second 64-channel conv at 28x28: 64 * 3 * 3 values per output position, 784 positions, 500 images.
+        long unfolded = 4L * 500 * 64 * 9 * 28 * 28;
+        Assert.True(estimate.Activations + estimate.Batch + estimate.Temporaries > unfolded, estimate.Describe());
+    }
+
     [Theory]
     [InlineData(0, "0 B")]
     [InlineData(999, "999 B")]

@@ -166,10 +166,10 @@ public sealed record MemoryEstimate(long Parameters, long Gradients, long Optimi
     /// <summary>
     /// The optimizers' state (SGD: a momentum buffer when momentum is not 0; Adam and AdamW: two moments) over the
     /// parameters each one updates, and the largest temporaries of one step, as copies of the largest parameter
-    /// tensor (libtorch steps one tensor at a time). The copies are those measured with bench/memory.sh on libtorch
-    /// 1.13 (bench/RESULTS.md): Adam's square root and quotient make two; weight decay adds two to Adam's and, with
-    /// momentum, to SGD's (one more than its source shows), while SGD's lone weight decay or momentum stays within
-    /// backward's one copy.
+    /// tensor (libtorch steps one tensor at a time). The copies are those bench/memory.sh measured on libtorch 1.13
+    /// in most runs (bench/RESULTS.md; a run's peak varies by a copy or two): Adam's square root and quotient make
+    /// two; weight decay adds two to Adam's and, with momentum, to SGD's (one more than its source shows), while
+    /// SGD's lone weight decay or momentum stays within backward's one copy.
     /// </summary>
     private static (long State, long Temporaries) Optimizer(ModelGraph graph, OptimizerSpec top)
     {
