@@ -96,4 +96,18 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
             await db.WorkerHosts.Where(w => w.Name.StartsWith("form-gpu-")).ExecuteDeleteAsync();
         }
     }
+
+    [Fact]
+    public void A_pasted_spec_too_large_for_the_machine_is_marked_at_the_json_naming_the_field()
+    {
+        var form = Render<NewExperiment>();
+        // About 2 TB of activations: four layers of 65,536 at a batch of 800,000 samples.
+        form.Find("#spec_json").Input("""
+            { "dataset": { "name": "hyperspheres", "n": 1000000, "p": 8, "d": 2 },
+              "model": { "name": "mlp", "layer_size": [65536, 8, 65536, 8, 65536, 8, 65536] }, "batch_size": 1000000, "max_epochs": 1 }
+            """);
+        form.WaitForAssertion(() => Assert.Equal("true", form.Find("#memory-estimate").GetAttribute("data-too-large")));
+        Assert.Contains(form.FindAll(".field-error[data-field='spec_json']"), e => e.TextContent.StartsWith("batch_size: the run needs ≈ ") && e.TextContent.Contains("cpu has"));
+        Assert.Equal("true", form.Find("#spec_json").GetAttribute("aria-invalid"));
+    }
 }
