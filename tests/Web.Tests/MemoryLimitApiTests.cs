@@ -80,6 +80,36 @@ public sealed class MemoryLimitApiTests(DashboardFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task Adam_with_weight_decay_on_the_924_million_parameter_mlp_is_too_large_at_any_batch_so_the_layers_are_named()
+    {
+        // Weights, gradients and two moments hold 14.8 GB, within the 20 GiB reported; the step's copies of the
+        // 30000 x 30000 matrix take it beyond, whatever the batch.
+        var dbs = factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        await using (var db = await dbs.CreateDbContextAsync())
+        {
+            db.WorkerHosts.Add(new WorkerHost { Name = $"mid-gpu-{Guid.NewGuid():N}", Devices = "cuda:5 (Test GPU, 20 GiB, 0.0 GiB used)", Slots = 1,
+                StartedAt = DateTime.UtcNow, HeartbeatAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        try
+        {
+            var spec = """
+                { "name": "mem", "device": "cuda:5", "dataset": { "name": "hyperspheres", "n": 2000, "p": 784, "classes": 10 },
+                  "model": { "name": "mlp", "layer_size": [30000, 30000] }, "optimizer": { "name": "adam", "weight_decay": 0.01 }, "max_epochs": 1 }
+                """;
+            var message = Assert.Single(await ErrorsOf("/api/experiments/preview", spec, "model.layer_size"));
+            Assert.Contains("optimizer state 7.4 GB", message);
+            Assert.Contains("cuda:5 has 21.5 GB", message);
+            Assert.Empty(await ErrorsOf("/api/experiments/preview", spec, "batch_size"));
+        }
+        finally
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            await db.WorkerHosts.Where(w => w.Name.StartsWith("mid-gpu-")).ExecuteDeleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_device_whose_memory_no_host_reports_is_not_refused()
     {
         // cuda:9: no host offers it here, so its memory is unknown; the run waits for a host like any other.

@@ -102,7 +102,7 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
 
     /// <summary>
     /// The field to change and what to say when <paramref name="estimate"/> exceeds <paramref name="limit"/> (none
-    /// when the limit is unknown): the batch size when the batch tips it over, else the largest of the model, its
+    /// when the limit is unknown): the batch size when a smaller batch would fit, else the largest of the model, its
     /// stored minima and the dataset.
     /// </summary>
     public static (string Field, string Message)? MemoryProblem(ExperimentSpec spec, MemoryEstimate estimate, long? limit)
@@ -114,7 +114,9 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
 
     private static (string Field, string Advice) TooLarge(ExperimentSpec spec, MemoryEstimate e, long limit)
     {
-        if (e.Persistent <= limit)
+        // The batch is to blame when one sample a step would fit; else what the run holds, or its step's copies of the
+        // largest weights, is too much at any batch.
+        if (MemoryEstimate.TryFor(spec with { BatchSize = 1, BatchSchedule = new BatchScheduleSpec() }) is { } atOne && atOne.Total <= limit)
             return spec.BatchSchedule.Name == "exponential" && e.BatchSize > spec.BatchSize
                 ? ("batch_schedule.max", "cap the growing batch lower")
                 : ("batch_size", "train with a smaller batch");
