@@ -69,13 +69,13 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
             var before = await RunCountAsync();
             var form = Render<NewExperiment>();
             form.Find("#f-device").Input("cuda:6");
-            form.WaitForAssertion(() => Assert.Contains("cuda:6 has 1.1 GB.", form.Find("#memory-estimate").TextContent));
+            form.WaitForAssertion(() => Assert.Contains("cuda:6 has 1.1 GB of memory.", form.Find("#memory-estimate").TextContent));
             Assert.Empty(form.FindAll(".field-error[data-field='model.layer_size']"));
 
             form.FindAll("#layers .layer-size")[0].Input("30000");
             form.FindAll("#layers .layer-size")[1].Input("30000");
             form.WaitForAssertion(() => Assert.Equal("true", form.Find("#memory-estimate").GetAttribute("data-too-large")));
-            Assert.Contains("cuda:6 has 1.1 GB: too large to launch.", form.Find("#memory-estimate").TextContent);
+            Assert.Contains("cuda:6 has 1.1 GB of memory: too large to launch.", form.Find("#memory-estimate").TextContent);
             var size = form.FindAll("#layers .layer-size")[0];
             Assert.Contains("is-invalid", size.ClassList);
             Assert.Equal("true", size.GetAttribute("aria-invalid"));
