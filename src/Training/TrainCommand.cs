@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dashboard.Training.Datasets;
 using Dashboard.Training.Engine;
+using Dashboard.Training.Models;
 using Dashboard.Training.Native;
 using Dashboard.Training.Specs;
 
@@ -72,6 +73,7 @@ public static class TrainCommand
         try
         {
             Console.WriteLine($"loading {spec.Dataset!.Name}; training {spec.Model!.Name} on {Trainer.Devices(spec)} with {Torch.Threads} threads");
+            Console.WriteLine($"memory estimate: {MemoryEstimate.For(spec).Describe()}");
             if (outDir is not null)
             {
                 Directory.CreateDirectory(outDir);
@@ -97,6 +99,7 @@ public static class TrainCommand
         var summary = result.Final.ToDictionary(kv => kv.Key, kv => (object)kv.Value);
         summary["status"] = result.Outcome.ToString().ToLowerInvariant();
         summary["steps"] = result.Steps;
+        summary["memory_estimate"] = MemoryEstimate.For(spec).Total;
         if (result.DivergedAtStep is { } s) summary["diverged_at_step"] = s;
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return result.Outcome == TrainOutcome.Completed ? 0 : 1;

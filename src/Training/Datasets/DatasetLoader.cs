@@ -15,6 +15,21 @@ public static class DatasetLoader
 
     public static int ClassesOf(DatasetSpec spec) => spec.Name == "hyperspheres" ? spec.Classes : 10;
 
+    /// <summary>Samples of the training and validation splits before any subset (hyperspheres: n split by val_fraction as
+    /// <see cref="Hyperspheres"/> splits it; the image sets: their standard train and test files).</summary>
+    public static (int Train, int Validation) SamplesOf(DatasetSpec spec)
+    {
+        switch (spec.Name)
+        {
+            case "hyperspheres":
+                int validation = Math.Clamp((int)Math.Round(spec.N * spec.ValFraction), 1, Math.Max(1, spec.N - 1));
+                return (spec.N - validation, validation);
+            case "mnist" or "fashion_mnist": return (60_000, 10_000);
+            case "cifar10": return (50_000, 10_000);
+            default: throw new ArgumentException($"unknown dataset '{spec.Name}'");
+        }
+    }
+
     public static TrainingData Load(DatasetSpec spec, long seed, TrainingOptions options)
     {
         var data = spec.Name switch

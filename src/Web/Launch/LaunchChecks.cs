@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Dashboard.Data;
 using Dashboard.Training;
 using Dashboard.Training.Datasets;
+using Dashboard.Training.Models;
 using Dashboard.Training.Specs;
 using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
@@ -12,11 +13,14 @@ namespace Dashboard.Web.Launch;
 /// <summary>
 /// What a launch checks beyond the spec's own rules, where the web node can see it: the files a run would read
 /// (inside the data folders, present), the runs its minima come from (they exist), a subset no larger than the
-/// dataset. The API's launch and preview and the form's launch and preview all run these, so a preview never
+/// dataset, a run that fits in the memory of its device. The API's launch and preview and the form's launch and preview all run these, so a preview never
 /// accepts what a launch refuses.
 /// </summary>
-public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOptions<TrainingOptions> training, StorageOptions storage)
+public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOptions<TrainingOptions> training, StorageOptions storage,
+    IOptions<WorkerOptions> worker)
 {
+    public DeviceMemory Memory { get; } = new(dbs, worker);
+
     /// <summary>Adds every problem of every run to <paramref name="errors"/>, under the field it belongs to.</summary>
     public async Task CheckAsync(IReadOnlyList<PlannedRun> runs, SpecErrors errors, CancellationToken ct = default)
     {
@@ -28,6 +32,7 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
             DatasetSize(spec, found);
         }
         await MinimaRunsAsync(runs.SelectMany(r => r.Spec.LossFunc.MinimaFrom).Distinct().ToList(), found, ct);
+        await MemoryAsync(runs, found, ct);
         // A sweep of many runs repeats one problem per run: each message once.
         foreach (var field in found.Fields)
             foreach (var message in found.For(field).Distinct())
@@ -68,18 +73,65 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
         : File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, file + ".gz"));
 
     /// <summary>Training samples of each dataset: hyperspheres' n less its validation share, the image sets' train files.</summary>
-    public static int? TrainingSamples(DatasetSpec dataset) => dataset.Name switch
-    {
-        "hyperspheres" => dataset.N - Math.Clamp((int)Math.Round(dataset.N * dataset.ValFraction), 1, Math.Max(1, dataset.N - 1)),
-        "mnist" or "fashion_mnist" => 60_000,
-        "cifar10" => 50_000,
-        _ => null,
-    };
+    public static int? TrainingSamples(DatasetSpec dataset) =>
+        SpecValidator.Datasets.Contains(dataset.Name) ? DatasetLoader.SamplesOf(dataset).Train : null;
 
     private static void DatasetSize(ExperimentSpec spec, SpecErrors errors)
     {
         if (spec.Dataset is { Size: { } size } dataset && TrainingSamples(dataset) is { } samples && size > samples)
             errors.Add("dataset.size", $"{size} is more than the {samples} training samples of {dataset.Name}: a subset cannot be larger than the dataset");
+    }
+
+    /// <summary>
+    /// Refuses a run whose estimated peak memory (<see cref="MemoryEstimate"/>) exceeds the most its device has on
+    /// any host. A sweep names each field once, with its largest run.
+    /// </summary>
+    private async Task MemoryAsync(IReadOnlyList<PlannedRun> runs, SpecErrors errors, CancellationToken ct)
+    {
+        var limits = await Memory.LimitsAsync(ct);
+        var worst = new Dictionary<string, (long Total, string Message)>();
+        foreach (var spec in runs.Select(r => r.Spec))
+        {
+            if (MemoryEstimate.TryFor(spec) is not { } estimate) continue;  // a spec that does not build is reported by the validator
+            if (MemoryProblem(spec, estimate, limits.TryGetValue(spec.Device, out var limit) ? limit : null) is not var (field, message)) continue;
+            if (worst.TryGetValue(field, out var known) && known.Total >= estimate.Total) continue;
+            worst[field] = (estimate.Total, message);
+        }
+        foreach (var (field, (_, message)) in worst) errors.Add(field, message);
+    }
+
+    /// <summary>
+    /// The field to change and what to say when <paramref name="estimate"/> exceeds <paramref name="limit"/> (none
+    /// when the limit is unknown): the batch size when a smaller batch would fit, else the largest of the model, its
+    /// stored minima and the dataset.
+    /// </summary>
+    public static (string Field, string Message)? MemoryProblem(ExperimentSpec spec, MemoryEstimate estimate, long? limit)
+    {
+        if (limit is not { } bytes || estimate.Total <= bytes) return null;
+        var (field, advice) = TooLarge(spec, estimate, bytes);
+        return (field, $"the run needs {estimate.Describe()}; {spec.Device} has {MemoryEstimate.Bytes(bytes)} on the largest host that trains on it: {advice}");
+    }
+
+    private static (string Field, string Advice) TooLarge(ExperimentSpec spec, MemoryEstimate e, long limit)
+    {
+        // The batch is to blame when one sample a step would fit; else what the run holds, or its step's copies of the
+        // largest weights, is too much at any batch.
+        if (MemoryEstimate.TryFor(spec with { BatchSize = 1, BatchSchedule = new BatchScheduleSpec() }) is { } atOne && atOne.Total <= limit)
+            return spec.BatchSchedule.Name == "exponential" && e.BatchSize > spec.BatchSize
+                ? ("batch_schedule.max", "cap the growing batch lower")
+                : ("batch_size", "train with a smaller batch");
+        long model = e.Parameters + e.Gradients + e.OptimizerState;
+        if (e.Minima > model && e.Minima >= e.Dataset)
+            return (spec.LossFunc.CaptureEpochs.Length > 0 ? "loss_func.capture_epochs" : "loss_func.minima_from", "store fewer minima, or merge them");
+        if (e.Dataset > model)
+            return (spec.Dataset!.Size is not null ? "dataset.size" : spec.Dataset.Name == "hyperspheres" ? "dataset.n" : "dataset.name", "train on fewer samples");
+        return spec.Model!.Name switch
+        {
+            "mlp" => ("model.layer_size", "make the layers smaller"),
+            "cnn" => ("model.width", "make the network narrower"),
+            "mobilenet_v2" => ("model.width_mult", "make the network narrower"),
+            _ => ("model.name", "choose a smaller model"),
+        };
     }
 
     private async Task MinimaRunsAsync(IReadOnlyList<string> references, SpecErrors errors, CancellationToken ct)
