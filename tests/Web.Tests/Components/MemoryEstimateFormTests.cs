@@ -33,7 +33,7 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
     }
 
     [Fact]
-    public void The_estimate_is_shown_and_follows_a_layer_size_as_it_is_typed()
+    public async Task The_estimate_is_shown_and_follows_a_layer_size_as_it_is_typed()
     {
         var form = Render<NewExperiment>();
         // The default study: hyperspheres p = 128, 4 classes, layers [64, 32]: 10,468 parameters of 4 bytes.
@@ -42,13 +42,13 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
         Assert.Equal("false", form.Find("#memory-estimate").GetAttribute("data-too-large"));
 
         // First layer 1000 wide: 128*1000 + 1000 + 1000*32 + 32 + 32*4 + 4 = 161,164 parameters.
-        form.FindAll("#layers .layer-size")[0].Input("1000");
+        await form.InvokeAsync(() => form.FindAll("#layers .layer-size")[0].Input("1000"));
         form.WaitForAssertion(() => Assert.Contains("parameters 645 kB, gradients 645 kB", form.Find("#memory-estimate").TextContent));
 
         // A sweep shows its largest run.
-        form.Find("#sweep-method").Change("grid");
-        form.FindAll("#sweep-rows .sweep-row")[0].QuerySelector(".sweep-key")!.Input("batch_size");
-        form.FindAll("#sweep-rows .sweep-row")[0].QuerySelector(".sweep-values")!.Input("50, 800");
+        await form.InvokeAsync(() => form.Find("#sweep-method").Change("grid"));
+        await form.InvokeAsync(() => form.FindAll("#sweep-rows .sweep-row")[0].QuerySelector(".sweep-key")!.Input("batch_size"));
+        await form.InvokeAsync(() => form.FindAll("#sweep-rows .sweep-row")[0].QuerySelector(".sweep-values")!.Input("50, 800"));
         form.WaitForAssertion(() => Assert.Contains("Memory of the largest of the 2 runs: ", form.Find("#memory-estimate").TextContent));
         Assert.Contains("at batch 800", form.Find("#memory-estimate").TextContent);
     }
@@ -68,12 +68,12 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
         {
             var before = await RunCountAsync();
             var form = Render<NewExperiment>();
-            form.Find("#f-device").Input("cuda:6");
+            await form.InvokeAsync(() => form.Find("#f-device").Input("cuda:6"));
             form.WaitForAssertion(() => Assert.Contains("cuda:6 has 1.1 GB of memory.", form.Find("#memory-estimate").TextContent));
             Assert.Empty(form.FindAll(".field-error[data-field='model.layer_size']"));
 
-            form.FindAll("#layers .layer-size")[0].Input("30000");
-            form.FindAll("#layers .layer-size")[1].Input("30000");
+            await form.InvokeAsync(() => form.FindAll("#layers .layer-size")[0].Input("30000"));
+            await form.InvokeAsync(() => form.FindAll("#layers .layer-size")[1].Input("30000"));
             form.WaitForAssertion(() => Assert.Equal("true", form.Find("#memory-estimate").GetAttribute("data-too-large")));
             Assert.Contains("cuda:6 has 1.1 GB of memory: too large to launch.", form.Find("#memory-estimate").TextContent);
             var size = form.FindAll("#layers .layer-size")[0];
@@ -86,8 +86,8 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
             Assert.Equal(before, await RunCountAsync());
 
             // Back to a size that fits: the mark goes.
-            form.FindAll("#layers .layer-size")[0].Input("64");
-            form.FindAll("#layers .layer-size")[1].Input("32");
+            await form.InvokeAsync(() => form.FindAll("#layers .layer-size")[0].Input("64"));
+            await form.InvokeAsync(() => form.FindAll("#layers .layer-size")[1].Input("32"));
             form.WaitForAssertion(() => Assert.Equal("false", form.Find("#memory-estimate").GetAttribute("data-too-large")));
         }
         finally
