@@ -9,29 +9,8 @@ namespace Dashboard.Web.Tests.Components;
 
 /// <summary>bUnit: the new-experiment form shows the run's memory estimate as its fields change, and marks the field
 /// to change when the run would not fit in its device's memory, before anything is launched.</summary>
-public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<DashboardFactory>
+public sealed class MemoryEstimateFormTests(DashboardFactory factory) : FormTestContext(factory)
 {
-    private readonly DashboardFactory _factory;
-
-    public MemoryEstimateFormTests(DashboardFactory factory)
-    {
-        _factory = factory;
-        var server = factory.Services;
-        Services.AddSingleton(server.GetRequiredService<IDbContextFactory<DashboardDb>>());
-        Services.AddSingleton(server.GetRequiredService<Dashboard.Training.Worker.RunLauncher>());
-        Services.AddSingleton(server.GetRequiredService<Dashboard.Web.Launch.LaunchChecks>());
-        Services.AddSingleton(server.GetRequiredService<RunEvents>());
-        AddAuthorization().SetAuthorized("tester");
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
-
-    private async Task<int> RunCountAsync()
-    {
-        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync();
-        return await db.Runs.CountAsync();
-    }
-
     [Fact]
     public async Task The_estimate_is_shown_and_follows_a_layer_size_as_it_is_typed()
     {
@@ -57,7 +36,7 @@ public sealed class MemoryEstimateFormTests : BunitContext, IClassFixture<Dashbo
     public async Task Layers_too_large_for_the_device_are_marked_at_once_and_the_launch_is_refused()
     {
         // A host reports a GPU of 1 GiB, as the heartbeat writes it from nvidia-smi.
-        var dbs = _factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        var dbs = Factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
         await using (var db = await dbs.CreateDbContextAsync())
         {
             db.WorkerHosts.Add(new WorkerHost { Name = $"form-gpu-{Guid.NewGuid():N}", Devices = "cuda:6 (Test GPU, 1 GiB, 0.0 GiB used)", Slots = 1,

@@ -12,30 +12,8 @@ namespace Dashboard.Web.Tests.Components;
 /// bUnit: the new-experiment form as the circuit runs it, on the real services of a test server (its SQLite file,
 /// launcher and launch checks): fields filled in, preview and launch clicked, what the researcher sees asserted.
 /// </summary>
-public sealed class NewExperimentTests : BunitContext, IClassFixture<DashboardFactory>
+public sealed class NewExperimentTests(DashboardFactory factory) : FormTestContext(factory)
 {
-    private readonly DashboardFactory _factory;
-
-    public NewExperimentTests(DashboardFactory factory)
-    {
-        _factory = factory;
-        // The server's own singletons (scoped ones stay bUnit's).
-        var server = factory.Services;
-        Services.AddSingleton(server.GetRequiredService<IDbContextFactory<DashboardDb>>());
-        Services.AddSingleton(server.GetRequiredService<Dashboard.Training.Worker.RunLauncher>());
-        Services.AddSingleton(server.GetRequiredService<Dashboard.Web.Launch.LaunchChecks>());
-        Services.AddSingleton(server.GetRequiredService<RunEvents>());
-        AddAuthorization().SetAuthorized("tester");
-        JSInterop.Mode = JSRuntimeMode.Loose;  // InputFile's own script
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
-
-    private async Task<int> RunCountAsync()
-    {
-        await using var db = await _factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>().CreateDbContextAsync();
-        return await db.Runs.CountAsync();
-    }
-
     private static void Fill(IRenderedComponent<NewExperiment> form, string selector, string value)
     {
         var element = form.Find(selector);
