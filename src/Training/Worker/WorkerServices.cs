@@ -38,6 +38,9 @@ public static class WorkerServices
         WorkerOptions.Complete(worker);
         // This process's own store, not Hangfire's global one: a test process holds several clusters at once.
         services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<StorageOptions>()));
+        // Likewise the activator: AddHangfire's default is the process-wide current one, which the last app to configure
+        // Hangfire sets, so a job server built after another app started would build its jobs from that app's services.
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
