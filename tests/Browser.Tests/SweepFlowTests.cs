@@ -29,6 +29,8 @@ public sealed class SweepFlowTests : ChromiumTest
         await page.FocusAsync("#add-layer");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#layers .layer-row")).ToHaveCountAsync(3);
+        // The new row's size field takes the focus (a step after the row itself appears), so typing goes there.
+        await Assertions.Expect(page.Locator("#layers .layer-row").Nth(2).Locator(".layer-size")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("8");
 
         await page.SelectOptionAsync("#sweep-method", "grid");
