@@ -22,6 +22,16 @@ for project in tests/*/*.csproj; do
     p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
     t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+    # dotnet test's own lines about a failure scroll past with the app's logs: name each failed test and its message.
+    if [ "${f:-0}" -gt 0 ]; then
+      python3 - "$trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    message = r.find(".//t:ErrorInfo/t:Message", ns)
+    print("FAILED", r.get("testName") + ":", (message.text or "").strip()[:2000] if message is not None else "")
+PY
+    fi
   else
     echo "$name: no results (the test host did not run)"; failed=$((failed + 1)); status=1
   fi

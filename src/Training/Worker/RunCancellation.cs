@@ -70,11 +70,19 @@ public sealed class RunCancellation(IDbContextFactory<DashboardDb> dbs, RunEvent
         /// <summary>Another host took the run over (this one was cut off from the database for too long).</summary>
         public bool Superseded { get; internal set; }
 
+        /// <summary>Training has stopped here: from now on this host records the end itself, and its own ending of the
+        /// attempt must not read as another host having taken the run over.</summary>
+        public void Leave()
+        {
+            lock (owner._training)
+                if (owner._training.TryGetValue(runId, out var current) && ReferenceEquals(current, this)) owner._training.Remove(runId);
+        }
+
         public void Dispose()
         {
             lock (owner._training)
             {
-                owner._training.Remove(runId);
+                Leave();
                 cts.Dispose();
             }
         }

@@ -89,8 +89,10 @@ public sealed class RunExecutor(
             (status, error) = (RunStatus.Failed, e.Message);
         }
 
+        cancel.Leave();
         // Both wait out a database restart: the writer holds the points, the status is written once it is back.
         await _writer.FlushAsync();
+        bool recorded = false;
         await WhileTheDatabaseIsAway(async () =>
         {
             await using var db = await _dbs.CreateDbContextAsync(CancellationToken.None);
@@ -109,11 +111,15 @@ public sealed class RunExecutor(
                     .SetProperty(r => r.DivergedAtStep, divergedAt)
                     .SetProperty(r => r.FinishedAt, RunStatus.IsFinished(status) ? DateTime.UtcNow : null), CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
+            recorded = mine == 1;
         }, $"record how run {runId} ended");
         _writer.Unfence(runId);
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
-        _log.LogInformation("Run {RunId} ended {Status}", runId, status);
-        return cancel.Superseded ? Outcome.HeldElsewhere : Outcome.Done;
+        if (recorded) _log.LogInformation("Run {RunId} ended {Status}", runId, status);
+        else _log.LogWarning("Run {RunId} stopped here; another host had taken it over, so its end is that host's to record", runId);
+        // Taken over while it trained, or while this host was away from the database after it stopped: either way
+        // the run is another host's now.
+        return cancel.Superseded || !recorded ? Outcome.HeldElsewhere : Outcome.Done;
     }
 
     private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease);
