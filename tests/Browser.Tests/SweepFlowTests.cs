@@ -24,6 +24,7 @@ public sealed class SweepFlowTests : ChromiumTest
         await Assertions.Expect(page.Locator("#f-model-width")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#layers")).ToBeHiddenAsync();
         await page.SelectOptionAsync("#f-model-name", "mlp");
+        await Assertions.Expect(page.Locator("#layers")).ToBeVisibleAsync();
 
         // A third layer, added with the keyboard.
         await page.FocusAsync("#add-layer");

@@ -40,8 +40,11 @@ public sealed class CompareComponentTests : BunitContext, IClassFixture<Dashboar
         var nav = Services.GetRequiredService<NavigationManager>();
         nav.NavigateTo($"compare?runs={string.Join(",", runs)}&key=loss");
         var page = Render<Compare>();
+        // The chart is first drawn with the curves read, not empty while they are read.
+        page.WaitForAssertion(() => Assert.Equal("6", page.Find("[data-chart=compare-chart]").GetAttribute("data-points")));
+        Assert.Equal("1", page.Find("[data-chart=compare-chart]").GetAttribute("data-draws"));
         var plot = page.FindComponent<PlotlyChart>();
-        page.WaitForAssertion(() => Assert.Equal([1.0, 2, 3], plot.Instance.Data.Cast<Scatter>().First().X.Cast<double>()));
+        Assert.Equal([1.0, 2, 3], plot.Instance.Data.Cast<Scatter>().First().X.Cast<double>());
 
         // Every picture the chart is given from here on (each redraw changes the chart's markup): its x-axis title and
         // its first trace's x.

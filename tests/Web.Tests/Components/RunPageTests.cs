@@ -57,4 +57,17 @@ public sealed class RunPageTests : BunitContext, IClassFixture<DashboardFactory>
             Assert.Equal("3", page.Find("[data-chart=loss-chart]").GetAttribute("data-points"));
         }, TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task A_finished_run_s_curves_are_drawn_once_from_its_history_never_empty_first_nor_twice_over()
+    {
+        var run = await _app.AddRunAsync("history");
+        await _app.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6), ("loss", 4, 0.5));
+        var page = Render<RunPage>(p => p.Add(r => r.Id, run.Id));
+        page.WaitForAssertion(() => Assert.Equal("4", page.Find("[data-chart=loss-chart]").GetAttribute("data-points")), TimeSpan.FromSeconds(10));
+        // The catch-up round after the charts appear finds nothing new: no point is added on top of the history.
+        await Task.Delay(500);
+        Assert.Equal("4", page.Find("[data-chart=loss-chart]").GetAttribute("data-points"));
+        Assert.Equal("1", page.Find("[data-chart=loss-chart]").GetAttribute("data-draws"));
+    }
 }
