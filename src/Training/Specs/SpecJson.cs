@@ -18,6 +18,9 @@ public static class SpecJson
         AllowTrailingCommas = true,
         WriteIndented = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // Named, not left to the first (de)serialization to fill in: SpecApplicability reads the records' contracts
+        // (GetTypeInfo) at start, before anything in a fresh process has serialized a spec.
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
     /// <summary>Reads and validates a spec; throws <see cref="InvalidSpecException"/> with a message per field.</summary>

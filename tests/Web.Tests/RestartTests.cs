@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Dashboard.Web.Tests;
+
+/// <summary>
+/// The dashboard as the README's command runs it (`dotnet Dashboard.Web.dll`, its own process, a cold start), stopped
+/// and started again on the same data folder: the start-up work on stored runs (pruning old specs, queueing again what
+/// was cut off) runs before anything else in that process has touched the spec serializer, unlike in a test host.
+/// </summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("dashboard-restart").FullName;
+
+    [Fact]
+    public async Task A_dashboard_started_again_on_a_folder_with_runs_comes_up_and_shows_them()
+    {
+        string url = FreeUrl();
+        long id;
+        using (var first = await DashboardRun.StartAsync(url, _dataDir))
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            id = await client.LaunchAsync("""
+                { "name": "again", "dataset": { "name": "hyperspheres", "n": 200, "p": 8, "d": 2 }, "model": { "name": "mlp", "layer_size": [8] }, "max_epochs": 1 }
+                """);
+            Assert.Equal("completed", (await client.WaitFinishedAsync(id)).GetProperty("status").GetString());
+        }
+
+        using var second = await DashboardRun.StartAsync(url, _dataDir);
+        using var again = new HttpClient { BaseAddress = new Uri(url) };
+        Assert.Equal("completed", (await again.RunAsync(id)).GetProperty("status").GetString());
+        Assert.Contains("again/00001", await again.GetStringAsync("/"));
+    }
+
+    private static string FreeUrl()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return $"http://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}";
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class DashboardRun : IDisposable
+    {
+        private readonly Process _process;
+        private readonly List<string> _output = [];
+
+        private DashboardRun(Process process) => _process = process;
+
+        public static async Task<DashboardRun> StartAsync(string url, string dataDir)
+        {
+            var psi = new ProcessStartInfo("dotnet", [WebDll(), "--urls", url]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.Environment["Storage__DataDir"] = dataDir;
+            psi.Environment["Training__Threads"] = "1";
+            var run = new DashboardRun(Process.Start(psi)!);
+            var started = new TaskCompletionSource();
+            void Line(string? line)
+            {
+                if (line is null) return;
+                lock (run._output) run._output.Add(line);
+                if (line.Contains("Dashboard is running at")) started.TrySetResult();
+            }
+            run._process.OutputDataReceived += (_, e) => Line(e.Data);
+            run._process.ErrorDataReceived += (_, e) => Line(e.Data);
+            run._process.BeginOutputReadLine();
+            run._process.BeginErrorReadLine();
+            var exited = run._process.WaitForExitAsync();
+            var first = await Task.WhenAny(started.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+            if (first != started.Task)
+            {
+                string output;
+                lock (run._output) output = string.Join('\n', run._output.TakeLast(30));
+                run.Dispose();
+                Assert.Fail($"the dashboard did not come up ({(first == exited ? "it exited" : "60 s")}):\n{output}");
+            }
+            return run;
+        }
+
+        // The app's own build beside ours: src/Web/bin/<configuration>/net10.0, found from the repository root.
+        private static string WebDll()
+        {
+            var here = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = here.Parent!.Name;
+            var root = here;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dashboard.sln"))) root = root.Parent;
+            if (root is null) throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
+            var dll = Path.Combine(root.FullName, "src", "Web", "bin", configuration, "net10.0", "Dashboard.Web.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Web first", dll);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
