@@ -50,7 +50,7 @@ public sealed class CompareTests : ChromiumTest
     }
 
     private static Task<JsonElement> TracesAsync(IPage page) => page.EvaluateAsync<JsonElement>(
-        "() => document.getElementById('compare-chart').data.map(t => ({ name: t.name, meta: t.meta || null, fill: t.fill || null, " +
+        "() => document.getElementById('compare-chart')?.data.map(t => ({ name: t.name, meta: t.meta || null, fill: t.fill || null, " +
         "x: Array.from(t.x), y: Array.from(t.y), opacity: t.opacity ?? 1, symbol: t.marker ? t.marker.symbol || null : null }))");
 
     private static double[] Doubles(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetDouble())];

@@ -47,9 +47,9 @@ public sealed class ExperimentFlowTests : ChromiumTest
 
         // Live: while the run trains, the chart gains points without a reload.
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
-        await page.WaitForFunctionAsync("() => (document.getElementById('loss-chart').data?.[0]?.x ?? []).length > 0", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => (document.getElementById('loss-chart')?.data?.[0]?.x ?? []).length > 0", null, new() { Timeout = 30_000 });
         var first = await LossPoints(page);
-        await page.WaitForFunctionAsync($"() => (document.getElementById('loss-chart').data?.[0]?.x ?? []).length > {first}", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync($"() => (document.getElementById('loss-chart')?.data?.[0]?.x ?? []).length > {first}", null, new() { Timeout = 30_000 });
         var second = await LossPoints(page);
         Assert.True(second > first);
         Assert.Equal("running", await page.Locator("#run-status .badge").GetAttributeAsync("data-status"));
@@ -57,8 +57,8 @@ public sealed class ExperimentFlowTests : ChromiumTest
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "completed", new() { Timeout = 120_000 });
         // Once the run is done the chart ends at its last step (6 epochs of ceil(19200 / 32) steps); past 3,000
         // points a trace is the server's min/max downsampled series rather than every step.
-        await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart').data?.[0]?.x ?? []); return x[x.length - 1] === 3600 && x.length <= 3600 && x.length >= 1000; }", null, new() { Timeout = 10_000 });
-        await page.WaitForFunctionAsync("() => (document.getElementById('accuracy-chart').data?.[1]?.x ?? []).length === 6", null, new() { Timeout = 10_000 });
+        await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart')?.data?.[0]?.x ?? []); return x[x.length - 1] === 3600 && x.length <= 3600 && x.length >= 1000; }", null, new() { Timeout = 10_000 });
+        await page.WaitForFunctionAsync("() => (document.getElementById('accuracy-chart')?.data?.[1]?.x ?? []).length === 6", null, new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator("#run-epoch")).ToHaveTextAsync("6");
 
         // The runs list shows it completed.
@@ -68,7 +68,7 @@ public sealed class ExperimentFlowTests : ChromiumTest
         if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOT") is { Length: > 0 } shot)
         {
             await page.GotoAsync(App.BaseUrl + "/runs/1");
-            await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart').data?.[0]?.x ?? []); return x[x.length - 1] === 3600; }");
+            await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart')?.data?.[0]?.x ?? []); return x[x.length - 1] === 3600; }");
             await page.SetViewportSizeAsync(1400, 900);
             await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
         }
@@ -89,10 +89,10 @@ public sealed class ExperimentFlowTests : ChromiumTest
 
         await page.GotoAsync(App.BaseUrl + "/runs/1");
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "running", new() { Timeout = 30_000 });
-        await page.WaitForFunctionAsync("() => (document.getElementById('loss-chart').data?.[0]?.x ?? []).length > 0", null, new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => (document.getElementById('loss-chart')?.data?.[0]?.x ?? []).length > 0", null, new() { Timeout = 30_000 });
 
         // Past 3,000 points the trace is replaced by the server's downsampled series: long, but never longer.
-        await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart').data?.[0]?.x ?? []); return x[x.length - 1] > 8000; }", null, new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart')?.data?.[0]?.x ?? []); return x[x.length - 1] > 8000; }", null, new() { Timeout = 60_000 });
         Assert.InRange(await LossPoints(page), 100, 3600);
         await page.ClickAsync("#cancel-run");
         await Assertions.Expect(page.Locator("#run-status .badge")).ToHaveAttributeAsync("data-status", "cancelled", new() { Timeout = 15_000 });

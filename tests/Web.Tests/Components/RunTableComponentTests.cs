@@ -55,7 +55,7 @@ public class RunTableComponentTests : StoredDbContext
         table.Find("a[data-sort='parameter_count']").Click();
         table.WaitForAssertion(() => Assert.Equal(["grid/00004", "grid/00003", "grid/00002", "grid/00001"], Names(table)));
         // The address follows, to be shared.
-        Assert.Contains(JSInterop.Invocations["history.replaceState"], i => ((string)i.Arguments[2]!).Contains("sort=parameter_count"));
+        Assert.Contains(JSInterop.Invocations["dashboardAddress.replace"], i => ((string)i.Arguments[0]!).Contains("sort=parameter_count"));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public class RunTableComponentTests : StoredDbContext
         table.WaitForAssertion(() => Assert.Empty(table.FindAll("th[data-column=created]")));
         Assert.Empty(table.FindAll("td[data-column='optimizer.lr']"));
         Assert.Contains("2 hidden", table.Find("#column-picker").TextContent);
-        Assert.Contains(JSInterop.Invocations["history.replaceState"], i => ((string)i.Arguments[2]!).Contains("hide=created%2Coptimizer.lr"));
+        Assert.Contains(JSInterop.Invocations["dashboardAddress.replace"], i => ((string)i.Arguments[0]!).Contains("hide=created%2Coptimizer.lr"));
 
         table.Find("#show-all-columns").Click();
         table.WaitForAssertion(() => Assert.NotEmpty(table.FindAll("th[data-column=created]")));

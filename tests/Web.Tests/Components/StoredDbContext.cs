@@ -30,7 +30,7 @@ public abstract class StoredDbContext : BunitContext
         Services.AddSingleton<Passwords>();
         DatabaseSetup.MigrateAsync(new StorageOptions().BindFrom(config)).GetAwaiter().GetResult();
         // The table writes its query back to the address through the browser's history.
-        JSInterop.SetupVoid("history.replaceState", _ => true);
+        JSInterop.SetupVoid("dashboardAddress.replace", _ => true);
         Auth = AddAuthorization();
     }
 
