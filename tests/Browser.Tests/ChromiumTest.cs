@@ -32,6 +32,21 @@ public abstract class ChromiumTest : IAsyncLifetime
         return page;
     }
 
+    /// <summary>
+    /// With DASHBOARD_SCREENSHOTS set to a folder, the README's pictures: the page at 1,400 x 900, whole, as NAME.png
+    /// there (the viewport is put back afterwards). Without it, nothing.
+    /// </summary>
+    protected static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is not { Length: > 0 } folder) return;
+        var size = page.ViewportSize;
+        await page.SetViewportSizeAsync(1400, 900);
+        // Charts follow the window's size a moment after it changes.
+        await Task.Delay(500);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+        if (size is not null) await page.SetViewportSizeAsync(size.Width, size.Height);
+    }
+
     public async Task DisposeAsync()
     {
         await Browser.DisposeAsync();

@@ -112,6 +112,7 @@ public sealed class CompareTests : ChromiumTest
         Assert.True(widths.Max() > 1e-6, $"the band of three seeds has no width: {string.Join(", ", widths)}");
         Assert.Equal(Doubles(bands[0].GetProperty("y")), Doubles(lower[0].GetProperty("y")));
         Assert.Contains("group=optimizer.lr", page.Url);
+        await ScreenshotAsync(page, "compare");
 
         // The address holds the view: a reload draws the same grouped chart with the same controls.
         await page.ReloadAsync();

@@ -65,13 +65,9 @@ public sealed class ExperimentFlowTests : ChromiumTest
         await page.GotoAsync(App.BaseUrl + "/");
         await Assertions.Expect(page.Locator("#runs tr", new() { HasText = "browser/00001" }).Locator(".badge")).ToHaveTextAsync("completed");
 
-        if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOT") is { Length: > 0 } shot)
-        {
-            await page.GotoAsync(App.BaseUrl + "/runs/1");
-            await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart')?.data?.[0]?.x ?? []); return x[x.length - 1] === 3600; }");
-            await page.SetViewportSizeAsync(1400, 900);
-            await page.ScreenshotAsync(new() { Path = shot, FullPage = true });
-        }
+        await page.GotoAsync(App.BaseUrl + "/runs/1");
+        await page.WaitForFunctionAsync("() => { const x = (document.getElementById('loss-chart')?.data?.[0]?.x ?? []); return x[x.length - 1] === 3600; }");
+        await ScreenshotAsync(page, "run-page");
         Assert.Empty(ConsoleErrors);
     }
 

@@ -53,6 +53,7 @@ public sealed class SweepFlowTests : ChromiumTest
         await Assertions.Expect(page.Locator("#preview-count")).ToHaveTextAsync("4");
         await Assertions.Expect(page.Locator("#preview-runs tbody tr")).ToHaveCountAsync(4);
         Assert.Equal("8", await page.Locator("#layers .layer-row").Nth(2).Locator(".layer-size").InputValueAsync());
+        await ScreenshotAsync(page, "new-experiment");
 
         await page.ClickAsync("#launch");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/experiments/\\d+$"));
@@ -64,6 +65,7 @@ public sealed class SweepFlowTests : ChromiumTest
         // The counter and each row follow the runs live, without a reload.
         await Assertions.Expect(page.Locator("#sweep-done")).ToHaveTextAsync("4", new() { Timeout = 120_000 });
         await Assertions.Expect(page.Locator("#runs .run-status .badge[data-status='completed']")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
+        await ScreenshotAsync(page, "sweep");
 
         // The table shows each run's parameters: lr 0.01 twice, 0.1 twice, seeds 0 and 1.
         var paramCells = await page.Locator("#runs tbody tr td.font-monospace.small").AllTextContentsAsync();
