@@ -41,7 +41,12 @@ public sealed class CompareComponentTests : BunitContext, IClassFixture<Dashboar
         nav.NavigateTo($"compare?runs={string.Join(",", runs)}&key=loss");
         var page = Render<Compare>();
         // The chart is first drawn with the curves read, not empty while they are read.
-        page.WaitForAssertion(() => Assert.Equal("6", page.Find("[data-chart=compare-chart]").GetAttribute("data-points")));
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("6", page.Find("[data-chart=compare-chart]").GetAttribute("data-points"));
+            Assert.NotEqual("0", page.Find("[data-chart=compare-chart]").GetAttribute("data-draws"));
+        });
+        await Task.Delay(300);
         Assert.Equal("1", page.Find("[data-chart=compare-chart]").GetAttribute("data-draws"));
         var plot = page.FindComponent<PlotlyChart>();
         Assert.Equal([1.0, 2, 3], plot.Instance.Data.Cast<Scatter>().First().X.Cast<double>());
@@ -57,5 +62,37 @@ public sealed class CompareComponentTests : BunitContext, IClassFixture<Dashboar
         Assert.Equal("Samples seen", plot.Instance.Layout.XAxis[0].Title.Text);
         Assert.All(drawn.Where(d => d.Title == "Samples seen"), d => Assert.Equal([50.0, 100, 150], d.X));
         Assert.All(drawn.Where(d => d.X[0] == 1), d => Assert.Equal("Step", d.Title));
+    }
+
+    [Fact]
+    public async Task Grouping_by_one_key_draws_a_band_per_value_counting_its_runs_and_by_two_keys_one_per_pair()
+    {
+        var start = DateTime.UtcNow;
+        var ids = new List<long>();
+        // Three seeds at lr 0.1 whose losses spread wide (a band reaching below zero on a linear axis), one run at 0.05.
+        foreach (var (lr, seed, loss) in new[] { (0.1, 0, 0.01), (0.1, 1, 0.01), (0.1, 2, 5.0), (0.05, 0, 1.0) })
+        {
+            var run = await _app.AddRunAsync("grouped", $$"""{"optimizer.lr":{{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}},"seed":{{seed}}}""");
+            await _app.WriteAsync(run.Id, start, ("loss", 1, loss), ("loss", 2, loss), ("loss", 3, loss));
+            ids.Add(run.Id);
+        }
+        var nav = Services.GetRequiredService<NavigationManager>();
+        nav.NavigateTo($"compare?runs={string.Join(",", ids)}&key=loss&group=optimizer.lr&logy=1");
+        var page = Render<Compare>();
+        page.WaitForAssertion(() => page.FindComponent<PlotlyChart>());
+        var traces = page.FindComponent<PlotlyChart>().Instance.Data.Cast<Scatter>().ToList();
+        Assert.Equal(["optimizer.lr = 0.05 (1 run)", "optimizer.lr = 0.1 (3 runs)"], traces.Where(t => (string)t.Meta == "mean").Select(t => t.Name));
+        // On the log axis the band of the wide seeds stops above zero instead of filling to the bottom.
+        var lower = traces.Where(t => (string)t.Meta == "band-lower").ToList();
+        Assert.Equal(2, lower.Count);
+        Assert.All(lower[1].Y.Cast<double>(), v => Assert.True(v > 0, $"lower edge {v}"));
+        Assert.True(traces.Where(t => (string)t.Meta == "band").All(t => t.Fill == Plotly.Blazor.Traces.ScatterLib.FillEnum.ToNextY));
+
+        // Both keys: one group per (seed, lr) pair that exists, each of one run.
+        await page.Find("#group").ChangeAsync(new ChangeEventArgs { Value = new[] { "optimizer.lr", "seed" } });
+        page.WaitForAssertion(() => Assert.Equal(4, page.FindComponent<PlotlyChart>().Instance.Data.Cast<Scatter>().Count(t => (string)t.Meta == "mean")));
+        var pairs = page.FindComponent<PlotlyChart>().Instance.Data.Cast<Scatter>().Where(t => (string)t.Meta == "mean").Select(t => t.Name).ToList();
+        Assert.All(pairs, name => Assert.EndsWith("(1 run)", name));
+        Assert.Contains("optimizer.lr = 0.1 · seed = 2 (1 run)", pairs);
     }
 }
