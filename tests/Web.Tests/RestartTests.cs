@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Dashboard.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace Dashboard.Web.Tests;
 
@@ -31,6 +33,45 @@ public sealed class RestartTests : IDisposable
         using var again = new HttpClient { BaseAddress = new Uri(url) };
         Assert.Equal("completed", (await again.RunAsync(id)).GetProperty("status").GetString());
         Assert.Contains("again/00001", await again.GetStringAsync("/"));
+    }
+
+    [Fact]
+    public async Task A_dashboard_killed_while_it_trains_resumes_the_run_from_its_checkpoint_when_started_again()
+    {
+        string url = FreeUrl();
+        var storage = new StorageOptions { DataDir = _dataDir };
+        long id;
+        using (var first = await DashboardRun.StartAsync(url, _dataDir))
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            id = await client.LaunchAsync("""
+                { "name": "killed", "dataset": { "name": "hyperspheres", "n": 6000, "p": 16, "d": 3, "classes": 3 },
+                  "model": { "name": "mlp", "layer_size": [64, 64] }, "batch_size": 8, "max_epochs": 8, "checkpoint": { "every": 1 } }
+                """);
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (true)
+            {
+                await using var db = DataServices.Open(storage);
+                var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id);
+                if (run.Status == RunStatus.Running && run.Epoch >= 2) break;
+                Assert.True(DateTime.UtcNow < deadline, $"the run did not pass epoch 2: {run.Status}, epoch {run.Epoch}");
+                await Task.Delay(200);
+            }
+        }   // SIGKILL: no shutdown, the run left marked running
+
+        using var second = await DashboardRun.StartAsync(url, _dataDir);
+        using var again = new HttpClient { BaseAddress = new Uri(url) };
+        var done = await again.WaitForAsync(id, r => r.GetProperty("status").GetString() is "completed" or "failed" or "diverged" or "cancelled",
+            "finished", seconds: 180);
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+
+        await using var check = DataServices.Open(storage);
+        var attempts = await check.RunAttempts.AsNoTracking().Where(a => a.RunId == id).OrderBy(a => a.Number).ToListAsync();
+        Assert.Equal(2, attempts.Count);
+        Assert.True(attempts[1].ResumedAfterEpoch >= 2, $"resumed after epoch {attempts[1].ResumedAfterEpoch}");
+        // One point per step from 1 to the last, none twice, none missing.
+        var steps = await check.MetricPoints.Where(p => p.RunId == id && p.Key == "loss").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 8 * 4800 / 8).Select(i => (long)i), steps);
     }
 
     private static string FreeUrl()
