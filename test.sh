@@ -29,7 +29,9 @@ import sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
     message = r.find(".//t:ErrorInfo/t:Message", ns)
-    print("FAILED", r.get("testName") + ":", (message.text or "").strip()[:2000] if message is not None else "")
+    text = (message.text or "").strip() if message is not None else ""
+    # The reason is at the start, the logs a test attaches end with what happened last.
+    print("FAILED", r.get("testName") + ":", text if len(text) <= 6000 else text[:1500] + "\n[...]\n" + text[-4500:])
 PY
     fi
   else

@@ -27,6 +27,8 @@ public sealed class RunExecutor(
         Done,
         /// <summary>This host has not the GPUs it asks for free now; it stays queued.</summary>
         NoGpusHere,
+        /// <summary>Every slot of this host is training already.</summary>
+        BusyHere,
         /// <summary>A living host trains it (or took it over from this one): look again later, in case that host dies.</summary>
         HeldElsewhere,
     }
@@ -150,6 +152,9 @@ public sealed class RunExecutor(
             return (null, Outcome.Done);
         }
         var spec = SpecJson.Parse(run.Spec);
+        // At most Worker:Slots runs here, counted here: after an outage longer than its server timeout Hangfire starts
+        // this host's workers anew while the runs of the old ones go on training.
+        if (cancellation.Count >= worker.Value.Slots) return (null, Outcome.BusyHere);
         var lease = devices.TryAcquire(spec.Device, spec.NumGpu);
         if (lease is null)
             return (null, await NotHereAsync(db, run, spec, ct) ? Outcome.NoGpusHere : Outcome.Done);

@@ -35,7 +35,7 @@ public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs,
         stopping.ThrowIfCancellationRequested();
         var later = outcome switch
         {
-            RunExecutor.Outcome.NoGpusHere => GpuRetry,
+            RunExecutor.Outcome.NoGpusHere or RunExecutor.Outcome.BusyHere => GpuRetry,
             RunExecutor.Outcome.HeldElsewhere => HeldRetry,
             _ => (TimeSpan?)null,
         };

@@ -58,9 +58,12 @@ public static class WorkerServices
                 o.Queues = RunLauncher.Queues;
                 // Runs waiting for GPUs or watched on another host come back within a second or two of their time.
                 o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
-                // Hangfire's own server list: a dead server leaves the dashboard within a minute.
+                // Hangfire's own server list: a dead server leaves the dashboard within two and a half minutes. Not
+                // sooner: a server whose heartbeats fail for this long (a database outage) is started anew by Hangfire,
+                // with new workers while its old ones still train, and an outage of a minute must pass without that.
+                // Runs are handed out again by the invisibility timeout and taken over by our heartbeats, not by this.
                 o.HeartbeatInterval = TimeSpan.FromSeconds(5);
-                o.ServerTimeout = TimeSpan.FromSeconds(30);
+                o.ServerTimeout = TimeSpan.FromMinutes(2);
                 o.ServerCheckInterval = TimeSpan.FromSeconds(10);
                 // A run being trained records how it stopped (queued again) before its job gives up.
                 o.ShutdownTimeout = TimeSpan.FromSeconds(30);
