@@ -119,9 +119,9 @@ public sealed class RunExecutor(
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
         if (recorded) _log.LogInformation("Run {RunId} ended {Status}", runId, status);
         else _log.LogWarning("Run {RunId} stopped here; another host had taken it over, so its end is that host's to record", runId);
-        // Taken over while it trained, or while this host was away from the database after it stopped: either way
-        // the run is another host's now.
-        return cancel.Superseded || !recorded ? Outcome.HeldElsewhere : Outcome.Done;
+        // Not recorded: another host ended this attempt, while it trained (Superseded) or while this host was away from
+        // the database after it stopped; either way the run is that host's now.
+        return recorded ? Outcome.Done : Outcome.HeldElsewhere;
     }
 
     private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease);

@@ -10,20 +10,8 @@ using Plotly.Blazor.Traces;
 namespace Dashboard.Web.Tests.Components;
 
 /// <summary>bUnit: the compare page in its circuit, on the app's real services and SQLite file.</summary>
-public sealed class CompareComponentTests : BunitContext, IClassFixture<DashboardFactory>
+public sealed class CompareComponentTests(DashboardFactory factory) : AppTestContext(factory)
 {
-    private readonly DashboardFactory _app;
-
-    public CompareComponentTests(DashboardFactory app)
-    {
-        _app = app;
-        var scope = app.Services.CreateScope().ServiceProvider;
-        Services.AddSingleton(scope.GetRequiredService<IDbContextFactory<DashboardDb>>());
-        Services.AddSingleton(scope.GetRequiredService<RunEvents>());
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
-
     [Fact]
     public async Task Changing_the_x_axis_never_draws_the_old_points_under_the_new_axis_title()
     {
@@ -31,9 +19,9 @@ public sealed class CompareComponentTests : BunitContext, IClassFixture<Dashboar
         var runs = new List<long>();
         foreach (var name in new[] { "axis-a", "axis-b" })
         {
-            var run = await _app.AddRunAsync(name);
+            var run = await Factory.AddRunAsync(name);
             // Three steps of 50 samples each: on the samples axis the points sit at 50, 100 and 150.
-            await _app.WriteAsync(run.Id, start, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6),
+            await Factory.WriteAsync(run.Id, start, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6),
                 ("samples", 1, 50), ("samples", 2, 100), ("samples", 3, 150));
             runs.Add(run.Id);
         }
@@ -72,8 +60,8 @@ public sealed class CompareComponentTests : BunitContext, IClassFixture<Dashboar
         // Three seeds at lr 0.1 whose losses spread wide (a band reaching below zero on a linear axis), one run at 0.05.
         foreach (var (lr, seed, loss) in new[] { (0.1, 0, 0.01), (0.1, 1, 0.01), (0.1, 2, 5.0), (0.05, 0, 1.0) })
         {
-            var run = await _app.AddRunAsync("grouped", $$"""{"optimizer.lr":{{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}},"seed":{{seed}}}""");
-            await _app.WriteAsync(run.Id, start, ("loss", 1, loss), ("loss", 2, loss), ("loss", 3, loss));
+            var run = await Factory.AddRunAsync("grouped", $$"""{"optimizer.lr":{{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}},"seed":{{seed}}}""");
+            await Factory.WriteAsync(run.Id, start, ("loss", 1, loss), ("loss", 2, loss), ("loss", 3, loss));
             ids.Add(run.Id);
         }
         var nav = Services.GetRequiredService<NavigationManager>();

@@ -9,7 +9,7 @@ namespace Dashboard.Web.Tests.Components;
 
 /// <summary>bUnit: the new-experiment form shows the run's memory estimate as its fields change, and marks the field
 /// to change when the run would not fit in its device's memory, before anything is launched.</summary>
-public sealed class MemoryEstimateFormTests(DashboardFactory factory) : FormTestContext(factory)
+public sealed class MemoryEstimateFormTests(DashboardFactory factory) : AppTestContext(factory, user: "tester")
 {
     [Fact]
     public async Task The_estimate_is_shown_and_follows_a_layer_size_as_it_is_typed()

@@ -12,7 +12,7 @@ namespace Dashboard.Web.Tests.Components;
 /// bUnit: the new-experiment form as the circuit runs it, on the real services of a test server (its SQLite file,
 /// launcher and launch checks): fields filled in, preview and launch clicked, what the researcher sees asserted.
 /// </summary>
-public sealed class NewExperimentTests(DashboardFactory factory) : FormTestContext(factory)
+public sealed class NewExperimentTests(DashboardFactory factory) : AppTestContext(factory, user: "tester")
 {
     private static void Fill(IRenderedComponent<NewExperiment> form, string selector, string value)
     {

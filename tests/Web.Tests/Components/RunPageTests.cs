@@ -8,35 +8,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dashboard.Web.Tests.Components;
 
 /// <summary>bUnit: the run page in its circuit, on the app's real services and SQLite file, kept current by run events.</summary>
-public sealed class RunPageTests : BunitContext, IClassFixture<DashboardFactory>
+public sealed class RunPageTests(DashboardFactory factory) : AppTestContext(factory)
 {
-    private readonly DashboardFactory _app;
-
-    public RunPageTests(DashboardFactory app)
-    {
-        _app = app;
-        // The app's own services the page injects (a scope of them: some are scoped), not Blazor's: bUnit brings its own.
-        var scope = app.Services.CreateScope().ServiceProvider;
-        Services.AddSingleton(scope.GetRequiredService<IDbContextFactory<DashboardDb>>());
-        Services.AddSingleton(scope.GetRequiredService<Dashboard.Training.Worker.RunCancellation>());
-        Services.AddSingleton(scope.GetRequiredService<Dashboard.Training.Worker.RunLauncher>());
-        Services.AddSingleton(scope.GetRequiredService<StorageOptions>());
-        Services.AddSingleton(scope.GetRequiredService<RunEvents>());
-        AddAuthorization();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-    }
-
     [Fact]
     public async Task A_run_event_brings_its_messages_status_finished_time_and_new_points_onto_the_open_page()
     {
-        var run = await _app.AddRunAsync("watched", status: RunStatus.Running);
+        var run = await Factory.AddRunAsync("watched", status: RunStatus.Running);
         var page = Render<RunPage>(p => p.Add(r => r.Id, run.Id));
         page.WaitForAssertion(() => Assert.Equal("running", page.Find("#run-status .badge").GetAttribute("data-status")));
         Assert.Contains("None yet", page.Find("#run-messages").TextContent);
         Assert.Equal("–", page.Find("#run-finished").TextContent);
 
-        var dbs = _app.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
+        var dbs = Factory.Services.GetRequiredService<IDbContextFactory<DashboardDb>>();
         await using (var db = await dbs.CreateDbContextAsync())
         {
             db.RunMessages.Add(new RunMessage { RunId = run.Id, Time = DateTime.UtcNow, Text = "epoch 1: val_loss 0.5" });
@@ -45,7 +28,7 @@ public sealed class RunPageTests : BunitContext, IClassFixture<DashboardFactory>
                 .SetProperty(r => r.Epoch, 3).SetProperty(r => r.FinishedAt, DateTime.UtcNow));
         }
         // The metric writer publishes the run's event once the points are stored.
-        await _app.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6));
+        await Factory.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6));
 
         page.WaitForAssertion(() =>
         {
@@ -61,8 +44,8 @@ public sealed class RunPageTests : BunitContext, IClassFixture<DashboardFactory>
     [Fact]
     public async Task A_finished_run_s_curves_are_drawn_once_from_its_history_never_empty_first_nor_twice_over()
     {
-        var run = await _app.AddRunAsync("history");
-        await _app.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6), ("loss", 4, 0.5));
+        var run = await Factory.AddRunAsync("history");
+        await Factory.WriteAsync(run.Id, DateTime.UtcNow, ("loss", 1, 0.9), ("loss", 2, 0.7), ("loss", 3, 0.6), ("loss", 4, 0.5));
         var page = Render<RunPage>(p => p.Add(r => r.Id, run.Id));
         page.WaitForAssertion(() => Assert.Equal("4", page.Find("[data-chart=loss-chart]").GetAttribute("data-points")), TimeSpan.FromSeconds(10));
         // The catch-up round after the charts appear finds nothing new: no point is added on top of the history.
