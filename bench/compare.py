@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Driver of the training benchmark (bench/README.md); standard library only, run by bench/run.sh.
 
-For each model (mlp, cnn) runs our trainer CLI and then bench/pytorch_baseline.py on the same spec, back to back,
-passing their output lines through, sampling each process's resident memory (VmRSS, /proc/PID/status) every
-0.5 s, and ends with a markdown table: samples/s of each side and their ratio, test accuracy, wall time, and the
-RSS at the end of epoch 2 and of the last epoch. --record appends the report to bench/RESULTS.md.
+For each model (mlp, cnn) and each thread setting (default: each side as a user runs it, then both at 1 and at 2
+threads) runs our trainer CLI and then a plain PyTorch loop (bench/pytorch_baseline.py --plain) on the same spec,
+back to back, passing their output lines through, sampling each process's resident memory (VmRSS,
+/proc/PID/status) every 0.5 s, and ends with markdown tables: samples/s of each side and their ratio (the headline:
+both at their defaults), test accuracy, wall time, and the RSS at the end of epoch 2 and of the last epoch.
+--record appends the report to bench/RESULTS.md.
 """
 
 import argparse
@@ -75,13 +77,14 @@ class MemorySampler(threading.Thread):
             self.stop.wait(max(0.0, next_at - time.monotonic()))
 
 
-def run_side(label, command, out_dir):
+def run_side(label, command, out_dir, env=None):
     """Runs one side, passing lines through with a prefix; returns what the table needs."""
-    log(f"\n=== {label}: {' '.join(shlex.quote(c) for c in command)}")
+    words = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
+    log(f"\n=== {label}: {' '.join(words + [shlex.quote(c) for c in command])}")
     log_path = os.path.join(out_dir, "output.log")
     t0 = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                            cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+                            cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})))
     sampler = MemorySampler(proc.pid, t0)
     sampler.read()
     sampler.start()
@@ -110,7 +113,7 @@ def run_side(label, command, out_dir):
     sampler.join()
     log(f"[{label}] exit {rc} after {wall:.1f}s wall")
     result = {
-        "label": label, "command": command, "rc": rc, "wall_s": wall, "final": final, "train_samples": counts,
+        "label": label, "command": command, "env": env or {}, "rc": rc, "wall_s": wall, "final": final, "train_samples": counts,
         "epoch_line_s": epoch_times, "rss_samples": sampler.samples,
         "rss_at_epoch": {e: sample_at(sampler.samples, t) for e, t in epoch_times.items()},
         "peak_rss_kb": max((s[2] or s[1] for s in sampler.samples), default=None),
@@ -187,6 +190,10 @@ def machine_facts():
     }
 
 
+def config_label(config):
+    return "defaults" if config == "default" else f"{config} thread{'s' if config != '1' else ''}"
+
+
 def report(results, settings, facts, started, finished, argv):
     lines = []
     lines.append(f"### Run of {started:%Y-%m-%d %H:%M} UTC")
@@ -204,54 +211,71 @@ def report(results, settings, facts, started, finished, argv):
     lines.append(f"- machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['memory']}, kernel {facts['kernel']}")
     lines.append(f"- versions: .NET {facts['dotnet']}; libtorch {facts['libtorch']} (ours) / torch {facts['torch']} "
                  f"(baseline); {facts['torch_blas']}, libblas.so.3 -> {facts['blas']}")
-    lines.append(f"- threads: {settings['threads']} on both sides; load average before {' '.join(facts['loadavg'])}, "
+    lines.append(f"- sides: ours = `Dashboard.Training.dll train` (log_every 1: its step statistics read every step); "
+                 f"PyTorch = a plain loop (`bench/pytorch_baseline.py --plain`: the loss read when it logs, every "
+                 f"100 steps). defaults = no thread setting on either side (ours measures per model, with an empty "
+                 f"cache; PyTorch takes libtorch's own count); N threads = `Training__Threads=N` / "
+                 f"`torch.set_num_threads(N)`")
+    lines.append(f"- load average before {' '.join(facts['loadavg'])}, "
                  f"after {' '.join(open('/proc/loadavg').read().split()[:3])}; "
                  f"duration {(finished - started).total_seconds() / 60:.1f} min")
     lines.append(f"- settings: " + ", ".join(f"{m}: {s['epochs']} epochs, "
                                              f"{s['size'] or 'all'} training samples" for m, s in settings["models"].items()))
     lines.append("")
-    lines.append("| model | epochs | ours samples/s | PyTorch samples/s | ours/PyTorch | ours test acc | PyTorch test acc "
-                 "| ours wall | PyTorch wall |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for model, pair in results.items():
-        ours, base = pair.get("ours"), pair.get("pytorch")
-        fo = (ours or {}).get("final") or {}
-        fb = (base or {}).get("final") or {}
-        so, sb = fo.get("samples_per_s"), fb.get("samples_per_s")
-        ratio = f"{so / sb:.2f}" if so and sb else "n/a"
-        wall = lambda r: "n/a" if r is None else (f"{r['wall_s']:.1f} s" + ("" if r["rc"] == 0 else f" (exit {r['rc']})"))
-        lines.append(f"| {model} | {settings['models'][model]['epochs']} | {num(so, ',.0f')} | {num(sb, ',.0f')} | {ratio} | "
-                     f"{num(fo.get('val_accuracy'), '.4f')} | {num(fb.get('val_accuracy'), '.4f')} | {wall(ours)} | {wall(base)} |")
+    lines.append("| model | threads | ours samples/s | PyTorch samples/s | ours/PyTorch | threads used (ours / PyTorch) "
+                 "| ours test acc | PyTorch test acc | ours wall | PyTorch wall |")
+    lines.append("|---|---|---:|---:|---:|---|---:|---:|---:|---:|")
+    goals = []
+    for model, configs in results.items():
+        for config, pair in configs.items():
+            ours, base = pair.get("ours"), pair.get("pytorch")
+            fo = (ours or {}).get("final") or {}
+            fb = (base or {}).get("final") or {}
+            so, sb = fo.get("samples_per_s"), fb.get("samples_per_s")
+            ratio = f"{so / sb:.2f}" if so and sb else "n/a"
+            if config == "default" and so and sb:
+                goals.append(f"{model} {so / sb:.2f} ({'met' if so >= sb else 'NOT met'})")
+            wall = lambda r: "n/a" if r is None else (f"{r['wall_s']:.1f} s" + ("" if r["rc"] == 0 else f" (exit {r['rc']})"))
+            used = f"{num(fo.get('threads'), '.0f')} / {num(fb.get('threads'), '.0f')}"
+            name = f"**{config_label(config)}**" if config == "default" else config_label(config)
+            lines.append(f"| {model} | {name} | {num(so, ',.0f')} | {num(sb, ',.0f')} | {ratio} | {used} | "
+                         f"{num(fo.get('val_accuracy'), '.4f')} | {num(fb.get('val_accuracy'), '.4f')} | {wall(ours)} | {wall(base)} |")
     lines.append("")
+    if goals:
+        lines.append(f"Goal, ours at its defaults at least 1.0x the plain loop at its defaults: {', '.join(goals)}.")
+        lines.append("")
     lines.append("Time split (seconds): training steps / sum of epoch_time (steps + evaluation) / whole process.")
     lines.append("")
-    for model, pair in results.items():
-        for side, r in pair.items():
-            if r is None or not r["final"]:
-                continue
-            f = r["final"]
-            epoch_sum = sum(_epoch_times(r)) if _epoch_times(r) else None
-            lines.append(f"- {model}, {side}: {num(train_seconds(r), '.1f')} / {num(epoch_sum, '.1f')} / "
-                         f"{r['wall_s']:.1f}; train_loss {num(f.get('train_loss'), '.4f')}, val_loss "
-                         f"{num(f.get('val_loss'), '.4f')}, val_ap {num(f.get('val_ap'), '.4f')}, steps {f.get('steps')}")
+    for model, configs in results.items():
+        for config, pair in configs.items():
+            for side, r in pair.items():
+                if r is None or not r["final"]:
+                    continue
+                f = r["final"]
+                epoch_sum = sum(_epoch_times(r)) if _epoch_times(r) else None
+                lines.append(f"- {model}, {config_label(config)}, {side}: {num(train_seconds(r), '.1f')} / "
+                             f"{num(epoch_sum, '.1f')} / {r['wall_s']:.1f}; train_loss {num(f.get('train_loss'), '.4f')}, "
+                             f"val_loss {num(f.get('val_loss'), '.4f')}, val_ap {num(f.get('val_ap'), '.4f')}, "
+                             f"steps {f.get('steps')}" + (f"; {r['thread_line']}" if r.get("thread_line") else ""))
     lines.append("")
     lines.append("Resident memory (VmRSS sampled every 0.5 s, the last sample before the epoch line; anon = heaps "
                  "(data, tensors, runtime), file = mapped libraries; peak = VmHWM):")
     lines.append("")
-    for model, pair in results.items():
+    for model, configs in results.items():
         last = settings["models"][model]["epochs"]
-        for side, r in pair.items():
-            if r is None:
-                continue
-            at = r["rss_at_epoch"]
-            early = min(2, last)
-            parts = [f"end of epoch {early}: {rss_text(at.get(early))}"]
-            if last != early:
-                parts.append(f"end of epoch {last}: {rss_text(at.get(last))}")
-                if at.get(early) and at.get(last):
-                    parts.append(f"growth {(at[last][1] - at[early][1]) / 1024 / (last - early):+.1f} MiB/epoch")
-            parts.append(f"peak {mb(r['peak_rss_kb'])}")
-            lines.append(f"- {model}, {side}: " + ", ".join(parts))
+        for config, pair in configs.items():
+            for side, r in pair.items():
+                if r is None:
+                    continue
+                at = r["rss_at_epoch"]
+                early = min(2, last)
+                parts = [f"end of epoch {early}: {rss_text(at.get(early))}"]
+                if last != early:
+                    parts.append(f"end of epoch {last}: {rss_text(at.get(last))}")
+                    if at.get(early) and at.get(last):
+                        parts.append(f"growth {(at[last][1] - at[early][1]) / 1024 / (last - early):+.1f} MiB/epoch")
+                parts.append(f"peak {mb(r['peak_rss_kb'])}")
+                lines.append(f"- {model}, {config_label(config)}, {side}: " + ", ".join(parts))
     return "\n".join(lines) + "\n"
 
 
@@ -285,16 +309,19 @@ def main():
     ap.add_argument("--mlp-size", type=int, default=env_int("BENCH_MLP_SIZE", 10000 if quick else 0),
                     help="stratified training subset (dataset.size); 0: all 60000")
     ap.add_argument("--cnn-size", type=int, default=env_int("BENCH_CNN_SIZE", 2000 if quick else 0))
-    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
-                    help="for the baseline; our CLI always takes Environment.ProcessorCount")
+    ap.add_argument("--threads", default=os.environ.get("BENCH_THREADS", "default,1,2"),
+                    help="thread settings to run, each on both sides: 'default' (each side's own choice) and counts")
     ap.add_argument("--trainer", default=os.environ.get("BENCH_TRAINER", DEFAULT_TRAINER))
     ap.add_argument("--out", default=None, help="output folder (default bench/out/<timestamp>)")
     args = ap.parse_args()
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     sides = [s.strip() for s in args.sides.split(",") if s.strip()]
+    configs = [c.strip() for c in args.threads.split(",") if c.strip()]
     if not set(models) <= {"mlp", "cnn"} or not set(sides) <= {"ours", "pytorch"} or not models or not sides:
         ap.error("--models takes mlp,cnn and --sides ours,pytorch")
+    if not configs or any(c != "default" and not (c.isdigit() and int(c) > 0) for c in configs):
+        ap.error("--threads takes 'default' and positive counts, e.g. default,1,2")
     if "ours" in sides and not os.path.exists(args.trainer):
         ap.error(f"trainer not built: {args.trainer}")
     if args.record and quick:
@@ -304,7 +331,7 @@ def main():
     out_root = os.path.abspath(args.out or os.path.join(BENCH, "out", started.strftime("%Y%m%d-%H%M%S")))
     os.makedirs(out_root, exist_ok=True)
     facts = machine_facts()
-    settings = {"threads": args.threads, "quick": quick, "trainer": os.path.abspath(args.trainer), "models": {
+    settings = {"threads": configs, "quick": quick, "trainer": os.path.abspath(args.trainer), "models": {
         "mlp": {"epochs": args.mlp_epochs, "size": args.mlp_size or None},
         "cnn": {"epochs": args.cnn_epochs, "size": args.cnn_size or None}}}
     settings["models"] = {m: settings["models"][m] for m in models}
@@ -319,18 +346,28 @@ def main():
         s = settings["models"][model]
         spec = write_spec(model, s["epochs"], s["size"], out_root)
         results[model] = {}
-        for side in sides:
-            run_dir = os.path.join(out_root, f"{side}-{model}")
-            os.makedirs(run_dir, exist_ok=True)
-            if side == "ours":
-                command = ["dotnet", args.trainer, "train", spec, "--device", "cpu", "--out", run_dir]
-            else:
-                command = [PYTHON, os.path.join(BENCH, "pytorch_baseline.py"), spec, "--threads", str(args.threads)]
-            r = run_side(f"{side} {model}", command, run_dir)
-            r["log_path"] = os.path.join(run_dir, "output.log")
-            results[model][side] = r
+        for config in configs:
+            results[model][config] = {}
+            for side in sides:
+                run_dir = os.path.join(out_root, f"{side}-{model}-{config}")
+                os.makedirs(run_dir, exist_ok=True)
+                env = {}
+                if side == "ours":
+                    command = ["dotnet", args.trainer, "train", spec, "--device", "cpu", "--out", run_dir]
+                    # An empty cache of its own: the default run measures its threads as on a host that never ran it.
+                    env = {"Training__Threads": "0" if config == "default" else config,
+                           "Training__ThreadCache": os.path.join(run_dir, "threads.json")}
+                else:
+                    command = [PYTHON, os.path.join(BENCH, "pytorch_baseline.py"), spec, "--plain"]
+                    if config != "default":
+                        command += ["--threads", config]
+                r = run_side(f"{side} {model} {config_label(config)}", command, run_dir, env)
+                r["log_path"] = os.path.join(run_dir, "output.log")
+                with open(r["log_path"]) as f:
+                    r["thread_line"] = next((line[11:].strip() for line in f if line[11:].startswith("threads: ")), None)
+                results[model][config][side] = r
     finished = datetime.datetime.now(datetime.timezone.utc)
-    for side, r in results.get("cnn", {}).items():
+    for side, r in results.get("cnn", {}).get(configs[0], {}).items():
         times = _epoch_times(r)
         if times and sum(times) / len(times) > 90:
             log(f"note: {side}'s CNN epochs took {sum(times) / len(times):.0f} s on average (over 90 s): on a machine "
@@ -344,7 +381,8 @@ def main():
         with open(os.path.join(BENCH, "RESULTS.md"), "a") as f:
             f.write("\n" + text)
         log("appended to bench/RESULTS.md")
-    failed = [f"{m}/{s}" for m, pair in results.items() for s, r in pair.items() if r["rc"] != 0 or not r["final"]]
+    failed = [f"{m}/{c}/{s}" for m, configs_ in results.items() for c, pair in configs_.items() for s, r in pair.items()
+              if r["rc"] != 0 or not r["final"]]
     if failed:
         log(f"failed: {', '.join(failed)}")
         return 1

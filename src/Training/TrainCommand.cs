@@ -67,12 +67,11 @@ public static class TrainCommand
         }
 
         var options = TrainingOptions.FromConfiguration();
-        Torch.Threads = options.EffectiveThreads;
         TrainResult result;
         CsvSink? csv = null;
         try
         {
-            Console.WriteLine($"loading {spec.Dataset!.Name}; training {spec.Model!.Name} on {Trainer.Devices(spec)} with {Torch.Threads} threads");
+            Console.WriteLine($"loading {spec.Dataset!.Name}; training {spec.Model!.Name} on {Trainer.Devices(spec)}");
             Console.WriteLine($"memory estimate: {MemoryEstimate.For(spec).Describe()}");
             if (outDir is not null)
             {
@@ -84,6 +83,7 @@ public static class TrainCommand
             {
                 CheckpointDir = outDir is null ? null : Path.Combine(outDir, "checkpoints"),
                 ResumeFrom = resume,
+                Threads = options.ThreadPolicy(slots: 1),
             };
             result = Trainer.Train(spec, () => DatasetLoader.Load(spec.Dataset!, spec.Seed, options), new ConsoleSink(csv), CancellationToken.None, context);
         }

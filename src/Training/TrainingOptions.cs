@@ -1,3 +1,4 @@
+using Dashboard.Training.Engine;
 using Microsoft.Extensions.Configuration;
 
 namespace Dashboard.Training;
@@ -7,8 +8,14 @@ public sealed class TrainingOptions
 {
     public const string Section = "Training";
 
-    /// <summary>libtorch intra-op threads; 0 means one per core (libtorch's own default is not reliable here).</summary>
+    /// <summary>
+    /// libtorch intra-op threads per run; 0: measured for each model on this host (Engine/ThreadTuner), at most the
+    /// host's cores shared out among the worker's slots.
+    /// </summary>
     public int Threads { get; set; }
+
+    /// <summary>The file that keeps measured thread counts; empty: $XDG_CACHE_HOME (or ~/.cache)/dashboard/threads.json.</summary>
+    public string ThreadCache { get; set; } = "";
 
     public string FashionMnistDir { get; set; } = "/usr/share/datasets/fashion-mnist";
     public string MnistDir { get; set; } = "data/mnist";
@@ -35,5 +42,14 @@ public sealed class TrainingOptions
         return options;
     }
 
-    public int EffectiveThreads => Threads > 0 ? Threads : Environment.ProcessorCount;
+    /// <summary>The threads a run may use when <paramref name="slots"/> runs train at once on this host.</summary>
+    public ThreadPolicy ThreadPolicy(int slots) =>
+        new(Threads, Math.Max(1, Environment.ProcessorCount / Math.Max(1, slots)), ThreadCache is { Length: > 0 } file ? file : DefaultThreadCache(), slots);
+
+    private static string DefaultThreadCache()
+    {
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
+            ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "dashboard", "threads.json");
+    }
 }

@@ -195,6 +195,7 @@ public sealed class ApiTests(DashboardFactory factory) : IClassFixture<Dashboard
         Assert.True(worker.GetProperty("alive").GetBoolean());
         Assert.Equal(2, worker.GetProperty("slots").GetInt32());   // Worker:Slots of the test host
         Assert.StartsWith("cpu (", worker.GetProperty("devices").GetString());
+        Assert.EndsWith("; 1 thread a run, Training:Threads)", worker.GetProperty("devices").GetString());
         Assert.StartsWith($"{Environment.MachineName}:{Environment.ProcessId}:", worker.GetProperty("name").GetString());
 
         var page = await _client.GetStringAsync("/workers");

@@ -36,6 +36,11 @@ public sealed record TrainContext
     public string? ResumeFrom { get; init; }
     /// <summary>Turns a loss_func.minima_from entry (a file, or a run reference the host knows) into a checkpoint path.</summary>
     public Func<string, string> ResolveCheckpoint { get; init; } = reference => reference;
+    /// <summary>
+    /// The thread count, set on the training thread itself: OpenMP keeps a count per thread once the thread has used
+    /// libtorch, so two runs in two slots each keep their own. Null leaves libtorch's setting as it is.
+    /// </summary>
+    public ThreadPolicy? Threads { get; init; }
 }
 
 /// <summary>
@@ -63,6 +68,15 @@ public static class Trainer
         int classes = uploaded.Classes;
 
         var graph = ModelFactory.Build(spec.Model!, uploaded.SampleShape, classes);
+        int? threadsChosen = null;
+        if (context.Threads is { } threads)
+        {
+            long firstBatch = Math.Min(Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, 0), train.Count);
+            var choice = ThreadTuner.Choose(threads, spec, graph, uploaded.SampleShape, classes, firstBatch, devices);
+            Torch.Threads = choice.Threads;
+            threadsChosen = choice.Threads;
+            sink.Message(choice.Description);
+        }
         var seed = unchecked((ulong)spec.Seed);
         using var model = NativeModel.Create(graph, devices, seed);
         using var optimizers = CreateOptimizers(model, spec.Optimizer);
@@ -88,6 +102,7 @@ public static class Trainer
             ["params"] = model.ParameterCount(),
             ["flops_per_sample"] = flopsPerSample,
         };
+        if (threadsChosen is { } n) final["threads"] = n;
         var runClock = Stopwatch.StartNew();
         var stepClock = new Stopwatch();
         long step = state.Step, samples = state.Samples;
@@ -254,7 +269,7 @@ public static class Trainer
     private static ulong Mix(ulong seed, ulong epoch) => unchecked((seed + 0x9E3779B97F4A7C15UL * (epoch + 1)) ^ (seed >> 29));
 
     /// <summary>The top-level optimizer over every node not claimed by a group, then one per group.</summary>
-    private static OptimizerSet CreateOptimizers(NativeModel model, OptimizerSpec top)
+    internal static OptimizerSet CreateOptimizers(NativeModel model, OptimizerSpec top)
     {
         var groups = top.Groups ?? [];
         var claimed = groups.SelectMany(g => model.Graph.NodesIn(g.Params!)).ToHashSet();

@@ -64,6 +64,7 @@ public sealed class RunExecutor(
                     CheckpointDir = checkpointDir,
                     ResumeFrom = resumeFrom,
                     ResolveCheckpoint = ResolveCheckpoint,
+                    Threads = training.Value.ThreadPolicy(worker.Value.Slots),
                 };
                 return Trainer.Train(spec, () =>
                 {

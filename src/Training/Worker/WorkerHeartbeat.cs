@@ -1,4 +1,5 @@
 using Dashboard.Data;
+using Dashboard.Training.Engine;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace Dashboard.Training.Worker;
 /// invisibility timeout); the beats are what the host taking one over checks first (<see cref="RunExecutor"/>).
 /// </summary>
 public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions<WorkerOptions> options, RunCancellation training,
-    ILogger<WorkerHeartbeat> log) : BackgroundService
+    IOptions<TrainingOptions> threads, ILogger<WorkerHeartbeat> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     /// <summary>Missing this many heartbeats in a row, a host is shown as lost (Workers page, health command).</summary>
@@ -52,7 +53,7 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
             {
                 // GPU memory in use changes as runs start and end: asked again at every beat.
                 var gpus = hasGpus ? await Task.Run(GpuInfo.Query, stoppingToken) : [];
-                var devices = string.Join(", ", options.Value.Devices.Select(d => d == "cpu" ? DescribeCpu() : GpuInfo.Describe(d, gpus)));
+                var devices = string.Join(", ", options.Value.Devices.Select(d => d == "cpu" ? DescribeCpu(threads.Value.ThreadPolicy(options.Value.Slots)) : GpuInfo.Describe(d, gpus)));
                 await using var db = await dbs.CreateDbContextAsync(stoppingToken);
                 var me = await db.WorkerHosts.FindAsync([ProcessIdentity.Name], stoppingToken);
                 if (me is null) db.WorkerHosts.Add(me = new WorkerHost { Name = ProcessIdentity.Name, Devices = devices, StartedAt = started });
@@ -89,6 +90,8 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
         }
     }
 
-    private static string DescribeCpu() =>
-        $"cpu ({Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB)";
+    private static string DescribeCpu(ThreadPolicy threads) =>
+        $"cpu ({Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB; " +
+        (threads.Fixed > 0 ? $"{threads.Fixed} {(threads.Fixed == 1 ? "thread" : "threads")} a run, Training:Threads)"
+            : threads.Max == 1 ? "1 thread a run)" : $"up to {threads.Max} threads a run, measured per model)");
 }

@@ -1,5 +1,4 @@
 using Dashboard.Data;
-using Dashboard.Training.Native;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,17 +89,16 @@ public static class WorkerServices
     }
 
     /// <summary>
-    /// Applies the thread setting and queues again what has no job: in the embedded mode every queued or running run
+    /// Queues again what has no job: in the embedded mode every queued or running run
     /// (the jobs were in memory); in a cluster the queued and running runs without a pending job in Hangfire's tables,
     /// which after the upgrade from the old job engine is all of them, and otherwise none (a launch cut off between
     /// storing its runs and queueing them at most).
     /// </summary>
-    private sealed class WorkerStartup(IOptions<TrainingOptions> training, StorageOptions storage, JobStorage jobs,
+    private sealed class WorkerStartup(StorageOptions storage, JobStorage jobs,
         IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, ILogger<WorkerStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
-            Torch.Threads = training.Value.EffectiveThreads;
             await using var db = await dbs.CreateDbContextAsync(ct);
             List<long> left;
             if (storage.Provider == StorageProvider.Sqlite)
