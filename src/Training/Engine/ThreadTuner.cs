@@ -30,7 +30,8 @@ public sealed record ThreadChoice(int Threads, string Description, IReadOnlyDict
 public static class ThreadTuner
 {
     private const double MinSecondsPerCandidate = 0.15;
-    private const int Rounds = 2;
+    /// <summary>A step longer than this is not timed at each count: the run takes every thread it may.</summary>
+    private const double LongStep = 1.0;
     private static readonly Lock CacheLock = new();
 
     public static ThreadChoice Choose(ThreadPolicy policy, ExperimentSpec spec, ModelGraph graph, long[] sampleShape, int classes, long batch, string device)
@@ -52,6 +53,9 @@ public static class ThreadTuner
         var measured = Measure(spec, graph, sampleShape, classes, batch, Candidates(max));
         int best = measured.MaxBy(kv => kv.Value).Key;
         WriteCache(policy.CacheFile, key, new CacheEntry(best, measured, DateTime.UtcNow));
+        if (measured.Count == 1)
+            return new(best, $"threads: {best}, all this run may take: a step takes {batch / measured[best]:0.0} s at {best}, " +
+                "long enough to keep every core busy", measured);
         return new(best, $"threads: {best}, measured for this model on this host in {clock.Elapsed.TotalSeconds:0.0} s " +
             $"({Describe(measured)})", measured);
     }
@@ -89,24 +93,39 @@ public static class ThreadTuner
         using var data = DeviceDataset.Create(inputs, [batch, .. sampleShape], labels, "cpu");
 
         var best = new Dictionary<int, double>();
-        // Rounds interleave the candidates so that a burst of other load on the host does not fall on one of them alone.
-        for (int round = 0; round < Rounds; round++)
+        double Step()
         {
-            foreach (var threads in candidates)
+            var clock = Stopwatch.StartNew();
+            model.TrainStep(optimizers, data, 0, batch);
+            model.ReadStats();
+            return clock.Elapsed.TotalSeconds;
+        }
+
+        // Most threads first: a step that long is compute-bound on large tensors, where the cores all help, and timing
+        // it on one thread would cost the run a minute before it starts (ResNet-18 on a 2-core VM: 5 s a step).
+        Torch.Threads = candidates[^1];
+        double first = Step();   // with the first use's allocations: an upper bound, enough to tell a long step
+        if (first > LongStep) return new() { [candidates[^1]] = batch / first };
+        first = Step();
+        int rounds = first > 0.05 ? 1 : 2;
+        // Rounds interleave the candidates so that a burst of other load on the host does not fall on one of them alone.
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (var threads in candidates.Reverse())
             {
                 Torch.Threads = threads;
-                model.TrainStep(optimizers, data, 0, batch);   // warms this count's thread team and buffers
-                model.ReadStats();
-                var clock = Stopwatch.StartNew();
-                int steps = 0;
-                do
+                double warm = Step();   // warms this count's thread team and buffers
+                double fastest = best.Count == 0 ? double.PositiveInfinity : batch / best.Values.Max();
+                if (warm > 3 * fastest)
                 {
-                    model.TrainStep(optimizers, data, 0, batch);
-                    model.ReadStats();
-                    steps++;
-                } while (clock.Elapsed.TotalSeconds < MinSecondsPerCandidate || steps < 2);
-                double rate = steps * batch / clock.Elapsed.TotalSeconds;
-                best[threads] = Math.Max(best.GetValueOrDefault(threads), rate);
+                    // Far slower than the best already: not worth timing further.
+                    best[threads] = Math.Max(best.GetValueOrDefault(threads), batch / warm);
+                    continue;
+                }
+                double seconds = 0;
+                int steps = 0;
+                do { seconds += Step(); steps++; } while (seconds < MinSecondsPerCandidate || steps < 2);
+                best[threads] = Math.Max(best.GetValueOrDefault(threads), steps * batch / seconds);
             }
         }
         return best;
