@@ -72,6 +72,28 @@ public static class Sweeps
         return runs;
     }
 
+    /// <summary>
+    /// A sweep's parameters as TPE's search space, read as a random sweep reads them: a list (or a single value) is a
+    /// choice, a range is drawn from its distribution. A bad parameter throws <see cref="InvalidSpecException"/> naming it.
+    /// </summary>
+    public static IReadOnlyList<TpeParameter> SearchSpace(SweepSpec sweep)
+    {
+        var errors = new SpecErrors();
+        var space = new List<TpeParameter>();
+        foreach (var (key, element) in sweep.Parameters)
+        {
+            if (Parse(element, grid: false, out var message) is not { } dim) { errors.Add($"sweep.parameters.{key}", message!); continue; }
+            space.Add(dim.Values is { } values ? TpeParameter.Choice(key, values) : dim.Distribution switch
+            {
+                "log_uniform" => TpeParameter.LogUniform(key, dim.Min, dim.Max),
+                "int_uniform" => TpeParameter.IntUniform(key, (long)dim.Min, (long)dim.Max),
+                _ => TpeParameter.Uniform(key, dim.Min, dim.Max),
+            });
+        }
+        if (errors.Any) throw new InvalidSpecException(errors);
+        return space;
+    }
+
     /// <summary>The number of runs, checked without building them, for the form's preview and the size limit.</summary>
     private static List<(string Key, Dimension Values)> Dimensions(SweepSpec sweep, long specSeed, SpecErrors errors)
     {
