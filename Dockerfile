@@ -10,9 +10,12 @@ RUN curl -fsSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel 10.0 
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 WORKDIR /src
 COPY . .
+# Every run records the engine's version, which ends with the commit it was built from. The context leaves .git out,
+# so the commit comes in as an argument: docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD) .
+ARG SOURCE_REVISION=""
 RUN npm ci --no-audit --no-fund \
-    && dotnet publish src/Web -c Release -r linux-x64 --self-contained -o /app/web \
-    && dotnet publish src/Training -c Release -r linux-x64 --self-contained -o /app/worker
+    && dotnet publish src/Web -c Release -r linux-x64 --self-contained -o /app/web -p:SourceRevisionId=$SOURCE_REVISION \
+    && dotnet publish src/Training -c Release -r linux-x64 --self-contained -o /app/worker -p:SourceRevisionId=$SOURCE_REVISION
 
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

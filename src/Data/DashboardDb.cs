@@ -45,6 +45,12 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Host).HasMaxLength(128);
             e.Property(x => x.Outcome).HasMaxLength(16);
             e.Property(x => x.Devices).HasMaxLength(256);
+            e.Property(x => x.EngineVersion).HasMaxLength(RunAttempt.EnvironmentLength);
+            e.Property(x => x.TorchVersion).HasMaxLength(RunAttempt.EnvironmentLength);
+            e.Property(x => x.TorchBuild).HasMaxLength(RunAttempt.EnvironmentLength);
+            e.Property(x => x.Blas).HasMaxLength(RunAttempt.EnvironmentLength);
+            e.Property(x => x.CpuBackends).HasMaxLength(RunAttempt.EnvironmentLength);
+            e.Property(x => x.DeviceModel).HasMaxLength(RunAttempt.EnvironmentLength);
             e.HasIndex(x => new { x.RunId, x.Number }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -87,6 +87,24 @@ public sealed class RunAttempt
     /// <summary>How it ended: a run status, or "lost" when its host stopped answering.</summary>
     public string? Outcome { get; set; }
     public string? Reason { get; set; }
+
+    // What it trained with, stamped by its host as it starts (Training's AttemptEnvironment), so that a result can
+    // be traced to the code, libraries and hardware behind it. Null on attempts started before they were recorded.
+    public const int EnvironmentLength = 256;
+    /// <summary>The engine's version and the git commit it was built from: "1.0.0+bf7ad0c2...".</summary>
+    public string? EngineVersion { get; set; }
+    /// <summary>libtorch's version, "1.13.0".</summary>
+    public string? TorchVersion { get; set; }
+    /// <summary>"CPU", or "CUDA 12.1, cuDNN 8.9.2".</summary>
+    public string? TorchBuild { get; set; }
+    /// <summary>The BLAS libtorch calls: "OpenBLAS 0.3.21 (pthread, Haswell)", "MKL 2022.2", "reference BLAS (unoptimised)".</summary>
+    public string? Blas { get; set; }
+    /// <summary>libtorch's threading and CPU kernels: "OpenMP 4.5, oneDNN 2.6.3, AVX2".</summary>
+    public string? CpuBackends { get; set; }
+    /// <summary>The CPU's model for a CPU run; the GPUs' for a CUDA run.</summary>
+    public string? DeviceModel { get; set; }
+    /// <summary>libtorch's own report of its build (show_config, with the BLAS libraries loaded), for what the fields leave out.</summary>
+    public string? TorchReport { get; set; }
 }
 
 /// <summary>A line the trainer wrote about a run (resumed from a checkpoint, stored a minimum, diverged).</summary>

@@ -31,11 +31,50 @@ public abstract class DataLayerTests
 
         await using var db = Open(storage);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize"],
+        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment"],
             await db.Database.GetAppliedMigrationsAsync());
         var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
         Assert.Equal("hps/00001", run.DisplayName);
         Assert.Equal(RunStatus.Queued, run.Status);
+    }
+
+    [Fact]
+    public async Task An_attempts_environment_is_stored_whole_and_older_attempts_have_none()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var id = await AddRunAsync(storage);
+        // A report of several kilobytes, and fields at their full length.
+        var report = "PyTorch built with:\n" + string.Concat(Enumerable.Repeat("  - Build settings: BLAS_INFO=generic, USE_CUDA=OFF\n", 200));
+        var model = new string('x', RunAttempt.EnvironmentLength);
+        await using (var db = Open(storage))
+        {
+            db.RunAttempts.Add(new RunAttempt { RunId = id, Number = 1, Host = "old:1:aaaa", StartedAt = DateTime.UtcNow });
+            db.RunAttempts.Add(new RunAttempt
+            {
+                RunId = id, Number = 2, Host = "gpu7:42:beef", Devices = "cuda:0", StartedAt = DateTime.UtcNow,
+                EngineVersion = "1.0.0+bf7ad0c2b7478565f566e5b2c5e4cd0c50012012", TorchVersion = "2.2.0", TorchBuild = "CUDA 12.1, cuDNN 8.9.2",
+                Blas = "MKL 2022.2", CpuBackends = "OpenMP 4.5, oneDNN 3.3.2, AVX512", DeviceModel = model, TorchReport = report,
+            });
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(storage))
+        {
+            var attempts = await db.RunAttempts.Where(a => a.RunId == id).OrderBy(a => a.Number).ToListAsync();
+            Assert.Null(attempts[0].EngineVersion);
+            Assert.Null(attempts[0].TorchReport);
+            Assert.Equal("1.0.0+bf7ad0c2b7478565f566e5b2c5e4cd0c50012012", attempts[1].EngineVersion);
+            Assert.Equal("CUDA 12.1, cuDNN 8.9.2", attempts[1].TorchBuild);
+            Assert.Equal(model, attempts[1].DeviceModel);
+            Assert.Equal(report, attempts[1].TorchReport);
+        }
+        // One character over is refused where the column has a length (PostgreSQL), so the stamp cuts to it.
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            await using var db = Open(storage);
+            db.RunAttempts.Add(new RunAttempt { RunId = id, Number = 3, Host = "h", StartedAt = DateTime.UtcNow, DeviceModel = model + "x" });
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        }
     }
 
     [Fact]

@@ -69,6 +69,12 @@ public sealed class RestartTests : IDisposable
         var attempts = await check.RunAttempts.AsNoTracking().Where(a => a.RunId == id).OrderBy(a => a.Number).ToListAsync();
         Assert.Equal(2, attempts.Count);
         Assert.True(attempts[1].ResumedAfterEpoch >= 2, $"resumed after epoch {attempts[1].ResumedAfterEpoch}");
+        // Each start recorded what it trained with, the second by the process that resumed the run; the API gives both.
+        Assert.NotEqual(attempts[0].Host, attempts[1].Host);
+        Assert.All(attempts, a => Assert.StartsWith("1.13.", a.TorchVersion));
+        var environments = done.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("host").GetString()).ToList();
+        Assert.Equal(attempts.Select(a => a.Host), environments);
+        Assert.Equal(attempts[1].Host, done.GetProperty("environment").GetProperty("host").GetString());
         // One point per step from 1 to the last, none twice, none missing.
         var steps = await check.MetricPoints.Where(p => p.RunId == id && p.Key == "loss").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
         Assert.Equal(Enumerable.Range(1, 8 * 4800 / 8).Select(i => (long)i), steps);

@@ -43,6 +43,9 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_get_num_threads")]
     public static partial int GetNumThreads(out int n);
 
+    [LibraryImport(Lib, EntryPoint = "dn_build_info")]
+    public static partial int BuildInfo(out IntPtr text);
+
     [LibraryImport(Lib, EntryPoint = "dn_dataset_create", StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial int DatasetCreate(float* x, long* shape, int ndim, long* y, string device, out IntPtr handle);
 

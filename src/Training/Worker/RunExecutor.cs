@@ -161,6 +161,8 @@ public sealed class RunExecutor(
             return (null, await NotHereAsync(db, run, spec, ct) ? Outcome.NoGpusHere : Outcome.Done);
         try
         {
+            // Before the transaction: for a GPU run it asks nvidia-smi, which may take a second.
+            var environment = AttemptEnvironment.For(lease.Gpus);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             // The run's row first, with a write that changes nothing: a row lock on PostgreSQL, the write lock on
             // SQLite. A claim of the same run elsewhere then either committed before, and is read below, or waits.
@@ -205,6 +207,7 @@ public sealed class RunExecutor(
                 RunId = runId, Number = number, Host = ProcessIdentity.Name, Devices = lease.Describe(), StartedAt = now,
                 ResumedAfterEpoch = resumed?.Epoch ?? 0,
             };
+            environment.Stamp(attempt);
             db.RunAttempts.Add(attempt);
             // A run that starts again goes on from its last checkpoint, so the points after it go (they will be
             // logged again); without a checkpoint it starts from scratch and all its old points go.

@@ -11,7 +11,8 @@ namespace Dashboard.Web.Api;
 
 /// <summary>
 /// Downloads for analysis elsewhere (pandas, a notebook, a paper's plots): every stored point at full resolution as
-/// CSV, and the runs' exact specs as JSON.
+/// CSV, and the runs' exact specs, seeds and environments (what each attempt trained with) as JSON. The CSV stays one
+/// point a row: the environment is per run, and is joined from the JSON by the run's name.
 /// </summary>
 public static class ExportApi
 {
@@ -40,12 +41,23 @@ public static class ExportApi
         {
             var (runs, problem) = await FindAsync(ids, dbs, ct);
             if (problem is not null) return problem;
-            var json = new JsonArray([.. runs.Select(r => (JsonNode)new JsonObject
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var attempts = await RunEnvironments.AttemptsAsync(db, [.. runs.Select(r => r.Id)], ct);
+            var json = new JsonArray([.. runs.Select(r =>
             {
-                ["id"] = r.Id,
-                ["name"] = r.DisplayName,
-                ["params"] = JsonNode.Parse(r.Params),
-                ["spec"] = JsonNode.Parse(r.Spec),
+                // What reproducing the run takes: its spec and seed, and what each attempt trained with, libtorch's
+                // full build report included.
+                var (seed, environment, all) = RunEnvironments.Of(r, attempts[r.Id], report: true);
+                return (JsonNode)new JsonObject
+                {
+                    ["id"] = r.Id,
+                    ["name"] = r.DisplayName,
+                    ["params"] = JsonNode.Parse(r.Params),
+                    ["spec"] = JsonNode.Parse(r.Spec),
+                    ["seed"] = seed,
+                    ["environment"] = environment,
+                    ["attempts"] = all,
+                };
             })]);
             var bytes = Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return Results.File(bytes, "application/json", runs.Count == 1 ? $"{FileName(runs[0])}-spec.json" : $"specs-{runs.Count}-runs.json");

@@ -24,15 +24,16 @@ public static class RunsApi
             var ids = result.Rows.Select(r => r.Id).ToList();
             var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
             var metrics = await MetricsOf(db, ids, ct);
+            var attempts = await RunEnvironments.AttemptsAsync(db, ids, ct);
             request.HttpContext.Response.Headers["X-Total-Count"] = result.Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Results.Ok(result.Rows.Select(row => ToJson(runs[row.Id], metrics.GetValueOrDefault(row.Id))));
+            return Results.Ok(result.Rows.Select(row => ToJson(runs[row.Id], metrics.GetValueOrDefault(row.Id), attempts[row.Id])));
         });
 
         app.MapGet("/api/runs/{id:long}", async (long id, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
             var run = await db.Runs.FindAsync([id], ct);
-            return run is null ? Results.NotFound() : Results.Ok(ToJson(run, (await MetricsOf(db, [id], ct)).GetValueOrDefault(id)));
+            return run is null ? Results.NotFound() : Results.Ok(await ToJsonAsync(db, run, ct));
         });
 
         // Tags and notes, the researcher's own; everything else of a run is the system's.
@@ -51,7 +52,7 @@ public static class RunsApi
             if (tags is not null) run.Tags = RunTags.Format(tags);
             if (edit.Notes is not null) run.Notes = edit.Notes;
             await db.SaveChangesAsync(ct);
-            return Results.Ok(ToJson(run, (await MetricsOf(db, [id], ct)).GetValueOrDefault(id)));
+            return Results.Ok(await ToJsonAsync(db, run, ct));
         }).RequireAuthorization(AuthSetup.Researcher);
 
         app.MapPost("/api/runs/{id:long}/rerun", async (long id, HttpContext http, RunLauncher launcher, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
@@ -86,8 +87,8 @@ public static class RunsApi
                 CancelOutcome.NotFound => Results.NotFound(),
                 CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict,
                     detail: $"run {run!.DisplayName} has already ended: {run.Status}"),
-                CancelOutcome.Requested => Results.Accepted($"/api/runs/{id}", ToJson(run!)),
-                _ => Results.Ok(ToJson(run!)),
+                CancelOutcome.Requested => Results.Accepted($"/api/runs/{id}", await ToJsonAsync(db, run!, ct)),
+                _ => Results.Ok(await ToJsonAsync(db, run!, ct)),
             };
         }).RequireAuthorization(AuthSetup.Researcher);
     }
@@ -104,30 +105,38 @@ public static class RunsApi
             .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key,
                 s => (object)new { last = s.LastValue, min = s.MinValue, max = s.MaxValue, step = s.LastStep }));
 
-    private static object ToJson(Run r) => ToJson(r, null);
+    private static async Task<object> ToJsonAsync(DashboardDb db, Run r, CancellationToken ct) =>
+        ToJson(r, (await MetricsOf(db, [r.Id], ct)).GetValueOrDefault(r.Id), (await RunEnvironments.AttemptsAsync(db, [r.Id], ct))[r.Id]);
 
-    private static object ToJson(Run r, Dictionary<string, object>? metrics) => new
+    private static object ToJson(Run r, Dictionary<string, object>? metrics, IEnumerable<RunAttempt> attempts)
     {
-        id = r.Id,
-        name = r.DisplayName,
-        experiment_id = r.ExperimentId,
-        status = r.Status,
-        spec = JsonNode.Parse(r.Spec),
-        created_at = r.CreatedAt,
-        started_at = r.StartedAt,
-        finished_at = r.FinishedAt,
-        error = r.Error,
-        epoch = r.Epoch,
-        max_epochs = r.MaxEpochs,
-        diverged_at_step = r.DivergedAtStep,
-        cancel_requested_at = r.CancelRequestedAt,
-        @params = JsonNode.Parse(r.Params),
-        tags = RunTags.Parse(r.Tags),
-        notes = r.Notes,
-        launched_by = r.LaunchedBy,
-        cancelled_by = r.CancelledBy,
-        parameter_count = r.ParameterCount,
-        flops_per_sample = r.FlopsPerSample,
-        metrics = metrics ?? [],
-    };
+        var (seed, environment, all) = RunEnvironments.Of(r, attempts);
+        return new
+        {
+            id = r.Id,
+            name = r.DisplayName,
+            experiment_id = r.ExperimentId,
+            status = r.Status,
+            spec = JsonNode.Parse(r.Spec),
+            created_at = r.CreatedAt,
+            started_at = r.StartedAt,
+            finished_at = r.FinishedAt,
+            error = r.Error,
+            epoch = r.Epoch,
+            max_epochs = r.MaxEpochs,
+            diverged_at_step = r.DivergedAtStep,
+            cancel_requested_at = r.CancelRequestedAt,
+            @params = JsonNode.Parse(r.Params),
+            tags = RunTags.Parse(r.Tags),
+            notes = r.Notes,
+            launched_by = r.LaunchedBy,
+            cancelled_by = r.CancelledBy,
+            parameter_count = r.ParameterCount,
+            flops_per_sample = r.FlopsPerSample,
+            metrics = metrics ?? [],
+            seed,
+            environment,
+            attempts = all,
+        };
+    }
 }

@@ -100,3 +100,8 @@ DN_EXPORT int dn_evaluate(void* model, void* ds, int64_t batch_size, double* los
 DN_EXPORT int dn_checkpoint_save(void* model, void* const* opts, int32_t n_opts, const char* path);
 // n_opts < 0 loads the weights only (a minimum taken from another run's checkpoint).
 DN_EXPORT int dn_checkpoint_load(void* model, void* const* opts, int32_t n_opts, const char* path);
+
+// What this process trains with, as "key=value" lines (header_version, cuda_available, cudart_version,
+// cudnn_version, blas_library, openblas_config), then "show_config=" and libtorch's own multi-line report. The
+// string lives as long as the process.
+DN_EXPORT int dn_build_info(const char** out);
