@@ -61,6 +61,11 @@ public sealed class Run
     /// <summary>The model's parameters and forward FLOPs of one sample, from the spec at launch (null: not sized).</summary>
     public long? ParameterCount { get; set; }
     public long? FlopsPerSample { get; set; }
+    /// <summary>A fork's lineage (spec fork_from): the run it started from, which checkpoint, and where that stood.</summary>
+    public long? ForkOfRunId { get; set; }
+    public string? ForkCheckpoint { get; set; }
+    public int? ForkEpoch { get; set; }
+    public long? ForkStep { get; set; }
 
     public string DisplayName => NameOf(Project, Number);
 

@@ -59,6 +59,8 @@ public static partial class SpecValidator
         if (s.Priority is < -ExperimentSpec.MaxPriority or > ExperimentSpec.MaxPriority)
             e.Add("priority", $"must be between -{ExperimentSpec.MaxPriority} and {ExperimentSpec.MaxPriority}");
         if (!DeviceRegex().IsMatch(s.Device ?? "")) e.Add("device", "must be cpu or cuda:N");
+        if (s.ForkFrom is { } fork && ForkReference.Parse(fork) is null)
+            e.Add("fork_from", "must name a run's checkpoint: project/NNNNN@epoch-NNNN or project/NNNNN@best (the run page lists them)");
         bool cuda = (s.Device ?? "").StartsWith("cuda:");
         if (!Precisions.Contains(s.Precision)) e.Add("precision", $"unknown precision '{s.Precision}'; one of {string.Join(", ", Precisions)}");
         else if (s.Precision == "tf32" && !cuda) e.Add("precision", "tf32 is a CUDA setting (Ampere GPUs or newer); on the CPU use fp32 or bf16");
