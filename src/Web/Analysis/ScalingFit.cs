@@ -52,9 +52,10 @@ public static class ScalingFit
 {
     public const int DefaultRounds = 200;
 
-    public static PowerLawFit PowerLaw(IReadOnlyList<ScalingPoint> points, bool withOffset, int rounds = DefaultRounds, int seed = 0)
+    /// <param name="xName">What x is, for the reasons a fit cannot be made ("N has no spread").</param>
+    public static PowerLawFit PowerLaw(IReadOnlyList<ScalingPoint> points, bool withOffset, int rounds = DefaultRounds, int seed = 0, string xName = "x")
     {
-        Check(points.Select(p => p.Loss), points.Select(p => p.X), "x", withOffset ? 4 : 3);
+        Check(points.Select(p => p.Loss), points.Select(p => p.X), xName, withOffset ? 4 : 3);
         var best = FitPower(points, withOffset) ?? throw new FitException("the fit did not converge");
         var samples = Bootstrap(points, p => p.Seed, rounds, seed, sample => FitPower(sample, withOffset), out var how, out var t);
         Estimate Interval(double value, IEnumerable<double> draws) => Widened(value, draws, t);
