@@ -15,7 +15,7 @@ public readonly record struct Estimate(double Value, double Low, double High)
 {
     public bool Contains(double v) => v >= Low && v <= High;
     public override string ToString() => $"{Fmt(Value)} [{Fmt(Low)}, {Fmt(High)}]";
-    internal static string Fmt(double v) => v.ToString(Math.Abs(v) is >= 1e4 or < 1e-3 and > 0 ? "0.###e0" : "0.####", CultureInfo.InvariantCulture);
+    public static string Fmt(double v) => v.ToString(Math.Abs(v) is >= 1e4 or < 1e-3 and > 0 ? "0.###e0" : "0.####", CultureInfo.InvariantCulture);
 }
 
 /// <summary>L = A·x^(−a) (+ E): the fitted constants with their intervals, how it was bootstrapped, and its residuals.</summary>
@@ -59,9 +59,10 @@ public static class ScalingFit
         var best = FitPower(points, withOffset) ?? throw new FitException("the fit did not converge");
         var samples = Bootstrap(points, p => p.Seed, rounds, seed, sample => FitPower(sample, withOffset), out var how, out var t);
         Estimate Interval(double value, IEnumerable<double> draws) => Widened(value, draws, t);
+        Estimate Positive(double log, IEnumerable<double> logDraws) => Exp(Widened(log, logDraws, t));
         var residuals = points.Select(p => Math.Log(p.Loss) - Math.Log(Model(best, p.X))).ToList();
         return new PowerLawFit(
-            Interval(Math.Exp(best[0]), samples.Select(s => Math.Exp(s[0]))), Interval(best[1], samples.Select(s => s[1])),
+            Positive(best[0], samples.Select(s => s[0])), Interval(best[1], samples.Select(s => s[1])),
             withOffset ? Interval(best[2], samples.Select(s => s[2])) : null, how, residuals,
             Math.Sqrt(residuals.Average(r => r * r)));
     }
@@ -76,10 +77,11 @@ public static class ScalingFit
         var best = FitJoint(points, withOffset) ?? throw new FitException("the joint fit did not converge");
         var samples = Bootstrap(points, p => p.Seed, rounds, seed, sample => FitJoint(sample, withOffset), out var how, out var t);
         Estimate Interval(double value, IEnumerable<double> draws) => Widened(value, draws, t);
+        Estimate Positive(double log, IEnumerable<double> logDraws) => Exp(Widened(log, logDraws, t));
         double rmse = Math.Sqrt(points.Average(p => Math.Pow(Math.Log(p.Loss) - Math.Log(JointModel(best, p.N, p.D)), 2)));
         return new JointFit(
-            Interval(Math.Exp(best[0]), samples.Select(s => Math.Exp(s[0]))), Interval(best[1], samples.Select(s => s[1])),
-            Interval(Math.Exp(best[2]), samples.Select(s => Math.Exp(s[2]))), Interval(best[3], samples.Select(s => s[3])),
+            Positive(best[0], samples.Select(s => s[0])), Interval(best[1], samples.Select(s => s[1])),
+            Positive(best[2], samples.Select(s => s[2])), Interval(best[3], samples.Select(s => s[3])),
             withOffset ? Interval(best[4], samples.Select(s => s[4])) : null, how, rmse);
     }
 
@@ -224,6 +226,9 @@ public static class ScalingFit
         }
         return samples;
     }
+
+    /// <summary>A positive constant's interval, made on its log (where the fit works) and turned back: never below zero.</summary>
+    private static Estimate Exp(Estimate log) => new(Math.Exp(log.Value), Math.Exp(log.Low), Math.Exp(log.High));
 
     /// <param name="t">The t quantile the standard error is multiplied by.</param>
     private static Estimate Widened(double value, IEnumerable<double> samples, double t)
