@@ -53,6 +53,14 @@ public sealed class ScalingApiTests(DashboardFactory factory) : IClassFixture<Da
         foreach (var r in runs)
             Assert.Equal(a * Math.Pow(r.GetProperty("x").GetDouble(), -alpha), r.GetProperty("fitted").GetDouble(), 9);
 
+        // The frontier: more compute, a lower loss, ending at the lowest val_loss any run reached.
+        var frontier = scaling.GetProperty("frontier").EnumerateArray().Select(p => (F: p.GetProperty("flops").GetDouble(), V: p.GetProperty("value").GetDouble())).ToList();
+        Assert.True(frontier.Count >= 2);
+        Assert.True(frontier.Zip(frontier.Skip(1)).All(p => p.Second.F > p.First.F && p.Second.V < p.First.V));
+        double lowest = double.MaxValue;
+        foreach (var r in runs) lowest = Math.Min(lowest, (await _client.RunAsync(r.GetProperty("id").GetInt64())).GetProperty("metrics").GetProperty("val_loss").GetProperty("min").GetDouble());
+        Assert.Equal(lowest, frontier[^1].V);
+
         var csv = (await _client.GetStringAsync($"/api/analysis/scaling.csv?experiment={experiment}&x=N&law=power")).TrimEnd('\n').Split('\n');
         Assert.Equal("run_id,run,x,n,d,seed,value,fitted,residual_log", csv[0]);
         Assert.Equal(16, csv.Length);

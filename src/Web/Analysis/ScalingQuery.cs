@@ -91,6 +91,29 @@ public static class ScalingQuery
         }
     }
 
+    /// <summary>One run's curve of the target against its training FLOPs.</summary>
+    public sealed record ComputeCurve(long RunId, string Name, double[] Flops, double[] Values);
+
+    /// <summary>
+    /// Every run's curve of the target against the FLOPs it had spent, and their lower envelope: the lowest value any
+    /// run had reached for each amount of compute (the compute-optimal frontier, drawn over the curves).
+    /// </summary>
+    public static async Task<(IReadOnlyList<ComputeCurve> Curves, IReadOnlyList<(double Flops, double Value)> Frontier)> FrontierAsync(
+        IDbContextFactory<DashboardDb> dbs, IReadOnlyList<long> runIds, string target, CancellationToken ct)
+    {
+        List<Run> runs;
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+            runs = await db.Runs.AsNoTracking().Where(r => runIds.Contains(r.Id)).OrderBy(r => r.Id).ToListAsync(ct);
+        var series = await MetricSeries.ReadAsync(dbs, new SeriesRequest(runs, [target], Axis: "flops", Points: 400), ct);
+        var names = runs.ToDictionary(r => r.Id, r => r.DisplayName);
+        var curves = series.Where(s => s.X.Length > 0).Select(s => new ComputeCurve(s.RunId, names[s.RunId], s.X, s.Y)).ToList();
+        bool higher = MetricCatalogue.Describe(target).HigherIsBetter;
+        // Higher-is-better metrics (accuracy) take the envelope of their negation, turned back.
+        var frontier = ScalingFit.Frontier(curves.SelectMany(c => c.Flops.Zip(c.Values, (f, v) => (f, higher ? -v : v))))
+            .Select(p => (p.Flops, higher ? -p.Loss : p.Loss)).ToList();
+        return (curves, frontier);
+    }
+
     /// <summary>D: the samples a run trains on each epoch (its subset, or its dataset's training split).</summary>
     private static double TrainingSamples(string spec)
     {

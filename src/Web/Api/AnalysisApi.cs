@@ -19,8 +19,10 @@ public static class AnalysisApi
         {
             var (result, problem) = await RunAsync(http, dbs, ct);
             if (result is null) return problem!;
+            var (_, frontier) = await ScalingQuery.FrontierAsync(dbs, result.Request.RunIds, result.Request.Target, ct);
             return Results.Ok(new
             {
+                frontier = frontier.Select(p => new { flops = p.Flops, value = p.Value }),
                 target = result.Request.Target, stat = result.Request.Stat, x = result.Request.X, law = result.Request.Law,
                 error = result.Error,
                 fit = result.Fit is { } f ? new

@@ -35,6 +35,7 @@ public sealed class ScalingPageTests(DashboardFactory factory) : AppTestContext(
         Assert.Equal((3 * 4 + 60).ToString(), chart.GetAttribute("data-points"));
         Assert.Equal("8", page.Find("[data-chart=residuals-chart]").GetAttribute("data-points"));
         Assert.Contains("8 runs at 4 values of x", page.Find("#scaling-counts").TextContent);
+        Assert.Equal("9", page.Find("[data-chart=frontier-chart]").GetAttribute("data-traces"));   // every run's curve and the frontier
         Assert.Contains($"experiment={experiment}", page.Find("#scaling-csv").GetAttribute("href"));
 
         page.Find("#scaling-x").Change("D");
