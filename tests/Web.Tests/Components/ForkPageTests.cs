@@ -24,12 +24,12 @@ public sealed class ForkPageTests(DashboardFactory factory) : AppTestContext(fac
         await client.WaitFinishedAsync(parentId);
 
         var parentPage = Render<RunPage>(p => p.Add(r => r.Id, parentId));
-        var link = parentPage.WaitForElement("[data-fork-from='forkc/00001@epoch-0002']");
+        var link = parentPage.WaitForElement("[data-fork-from='forkc/00001@epoch-0002']", TimeSpan.FromSeconds(10));
         Assert.Equal("experiments/new?fork=forkc%2F00001%40epoch-0002", link.GetAttribute("href"));
 
         Services.GetRequiredService<NavigationManager>().NavigateTo("experiments/new?fork=forkc%2F00001%40epoch-0002");
         var form = Render<NewExperiment>();
-        form.WaitForAssertion(() => Assert.Equal("forkc/00001@epoch-0002", form.Find("#f-fork_from").GetAttribute("value")));
+        form.WaitForAssertion(() => Assert.Equal("forkc/00001@epoch-0002", form.Find("#f-fork_from").GetAttribute("value")), TimeSpan.FromSeconds(10));
         Assert.Contains("A fork of forkc/00001 from its checkpoint epoch-0002", form.Find("#fork-note").TextContent);
         Assert.Equal("0.1", form.Find("#f-optimizer-lr").GetAttribute("value"));
 
@@ -42,13 +42,13 @@ public sealed class ForkPageTests(DashboardFactory factory) : AppTestContext(fac
             Assert.Contains("Forked from forkc/00001 at its checkpoint epoch-0002 (after epoch 2, step 10)", System.Text.RegularExpressions.Regex.Replace(lineage, @"\s+", " "));
             Assert.Equal("Changed: optimizer.lr 0.1 → 0.01.", forkPage.Find("#run-fork-changes").TextContent);
             Assert.Equal($"compare?runs={parentId},{forkId}", forkPage.Find("#compare-parent").GetAttribute("href"));
-        });
+        }, TimeSpan.FromSeconds(10));
 
         var again = Render<RunPage>(p => p.Add(r => r.Id, parentId));
         again.WaitForAssertion(() =>
         {
             Assert.Contains("forkc/00002 (after epoch 2)", again.Find($"[data-fork='{forkId}']").TextContent);
             Assert.Equal($"compare?runs={parentId},{forkId}", again.Find("#compare-forks").GetAttribute("href"));
-        });
+        }, TimeSpan.FromSeconds(10));
     }
 }

@@ -40,6 +40,6 @@ public sealed class ScalingPageTests(DashboardFactory factory) : AppTestContext(
 
         page.Find("#scaling-x").Change("D");
         page.Find("#scaling-form").Submit();
-        page.WaitForAssertion(() => Assert.Equal("No fit: D has no spread: every run has D = 320.", page.Find("#scaling-error").TextContent));
+        page.WaitForAssertion(() => Assert.Equal("No fit: D has no spread: every run has D = 320.", page.Find("#scaling-error").TextContent), TimeSpan.FromSeconds(20));
     }
 }
