@@ -117,6 +117,11 @@ public sealed class AdaptiveSweepTests(DashboardFactory factory) : IClassFixture
         foreach (var run in runs.Skip(2))
             Assert.True(runs.Count(o => o.SweepIndex < run.SweepIndex && !(o.FinishedAt <= run.CreatedAt)) <= 1, $"run {run.SweepIndex} made with 2 others going");
 
+        // The API gives each run's place and maker.
+        var third = await _client.RunAsync(runs[2].Id);
+        Assert.Equal(2, third.GetProperty("sweep_index").GetInt32());
+        Assert.Equal(runs[2].ProposedBy, third.GetProperty("proposed_by").GetString());
+
         var page = await _client.GetStringAsync($"/experiments/{experiment}");
         Assert.Contains("id=\"tpe-proposals\"", page);
         Assert.Equal(6, System.Text.RegularExpressions.Regex.Matches(page, "class=\"tpe-proposal").Count);

@@ -133,6 +133,9 @@ public static class RunsApi
             cancelled_by = r.CancelledBy,
             parameter_count = r.ParameterCount,
             flops_per_sample = r.FlopsPerSample,
+            // A tpe sweep's proposal: its place and whether the model ("tpe") or a random draw made it.
+            sweep_index = r.SweepIndex,
+            proposed_by = r.ProposedBy,
             metrics = metrics ?? [],
             seed,
             environment,
