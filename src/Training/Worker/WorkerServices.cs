@@ -124,7 +124,12 @@ public static class WorkerServices
             await launcher.QueueAsync(specs.Select(r => new RunLauncher.Queued(r.Id, RunLauncher.PriorityOf(r.Spec))), ct);
             if (specs.Count > 0) log.LogInformation("Queued {Count} runs that had no job", specs.Count);
             // A proposal that a process stopping between a run's end and its proposal job left unmade is made now.
-            foreach (var sweep in await proposer.OpenSweepsAsync(ct)) await proposer.ProposeAsync(sweep, ct);
+            foreach (var sweep in await proposer.OpenSweepsAsync(ct))
+            {
+                try { await proposer.ProposeAsync(sweep, ct); }
+                // One sweep's trouble (a proposal its spec refuses) must not keep this host from starting.
+                catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Sweep {Experiment}: could not propose its next runs", sweep); }
+            }
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

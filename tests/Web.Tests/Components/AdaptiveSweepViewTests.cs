@@ -76,4 +76,25 @@ public sealed class AdaptiveSweepViewTests(DashboardFactory factory) : AppTestCo
         form.WaitForAssertion(() => Assert.Equal("2", form.Find("#preview-count").TextContent));
         Assert.Contains("the rest of the budget of 4", form.Find("#preview").TextContent);
     }
+
+    [Fact]
+    public void Clone_and_edit_fills_the_tpe_and_early_stopping_fields_and_gives_the_same_sweep_back()
+    {
+        const string spec = """
+            { "name": "again", "dataset": { "name": "hyperspheres", "n": 200, "p": 8, "d": 2 }, "model": { "name": "mlp", "layer_size": [8] }, "max_epochs": 9,
+              "sweep": { "method": "tpe", "budget": 12, "parallel": 3, "metric": "val_accuracy", "parameters": { "optimizer.lr": { "min": 0.001, "max": 0.1, "distribution": "log_uniform" } },
+                         "early_stop": { "type": "asha", "metric": "val_loss", "mode": "min", "min_epochs": 1, "reduction_factor": 3, "max_epochs": 9 } } }
+            """;
+        var form = ExperimentForm.FromSpec(spec);
+        Assert.Equal(("tpe", "12", "3", "val_accuracy"), (form.SweepMethod, form.SweepBudget, form.SweepParallel, form.SweepMetric));
+        Assert.True(form.EarlyStop);
+        Assert.Equal(("val_loss", "min", "1", "3", "9"), (form.EarlyStopMetric, form.EarlyStopMode, form.EarlyStopMinEpochs, form.EarlyStopReductionFactor, form.EarlyStopMaxEpochs));
+        var errors = new SpecErrors();
+        var planned = form.ToRuns(errors);
+        Assert.False(errors.Any, errors.ToString());
+        var sweep = planned!.Value.Spec.Sweep!;
+        Assert.Equal((12, 3, "val_accuracy", true), (sweep.Budget, sweep.Parallel, sweep.Objective, sweep.Maximise));
+        Assert.Equal(new AshaSpec { Metric = "val_loss", Mode = "min", MinEpochs = 1, ReductionFactor = 3, MaxEpochs = 9 }, sweep.EarlyStop);
+        Assert.Equal(3, planned.Value.Runs.Count);
+    }
 }
