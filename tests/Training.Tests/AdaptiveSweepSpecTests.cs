@@ -49,6 +49,7 @@ public class AdaptiveSweepSpecTests
     [InlineData("""{"method": "tpe", "budget": 4, "parallel": 5, "parameters": {"seed": [0, 1]}}""", "sweep.parallel", "at most the budget")]
     [InlineData("""{"method": "tpe", "budget": 4, "count": 4, "parameters": {"seed": [0, 1]}}""", "sweep.count", "takes a budget")]
     [InlineData("""{"method": "tpe", "budget": 4, "metric": "loss_typo", "parameters": {"seed": [0, 1]}}""", "sweep.metric", "unknown metric")]
+    [InlineData("""{"method": "tpe", "budget": 4, "parameters": {"batch_size": {"min": 0, "max": 64}}}""", "sweep.parameters.batch_size", "0: ")]
     [InlineData("""{"method": "grid", "budget": 4, "parameters": {"seed": [0, 1]}}""", "sweep.budget", "only a tpe sweep")]
     [InlineData("""{"method": "bayes", "parameters": {"seed": [0, 1]}}""", "sweep.method", "grid, random or tpe")]
     [InlineData("""{"parameters": {"seed": [0, 1]}, "early_stop": {"reduction_factor": 1}}""", "sweep.early_stop.reduction_factor", "at least 2")]

@@ -109,6 +109,25 @@ public static class Sweeps
     /// </summary>
     private static IReadOnlyList<PlannedRun> FirstProposals(ExperimentSpec spec, SweepSpec sweep)
     {
+        // Later proposals are made as runs end, where a bad value could only stall the sweep: every choice and both
+        // ends of every range are tried now, so that a value the spec refuses is answered at its parameter at launch.
+        var errors = new SpecErrors();
+        foreach (var p in SearchSpace(sweep))
+        {
+            IEnumerable<JsonNode?> values = p.Distribution == TpeDistribution.Choice ? p.Choices
+                : p.IsInteger ? [JsonValue.Create((long)p.Min), JsonValue.Create((long)p.Max)]
+                : [JsonValue.Create(p.Min), JsonValue.Create(p.Max)];
+            foreach (var value in values)
+            {
+                try { Build(spec, new Dictionary<string, JsonNode?> { [p.Key] = value?.DeepClone() }); }
+                catch (InvalidSpecException e)
+                {
+                    foreach (var (field, messages) in e.Errors.ToDictionary()) foreach (var m in messages) errors.Add(field, m);
+                    break;
+                }
+            }
+        }
+        if (errors.Any) throw new InvalidSpecException(errors);
         var runs = new List<PlannedRun>();
         for (int i = 0; i < sweep.ParallelRuns; i++)
             runs.Add(Propose(spec, sweep, [], [.. runs.Select(r => r.Params)]));
