@@ -30,6 +30,8 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Status).HasMaxLength(16);
             e.HasIndex(x => new { x.Project, x.Number }).IsUnique();
             e.HasIndex(x => x.Status);
+            e.HasIndex(x => x.ForkOfRunId);
+            e.Property(x => x.ForkCheckpoint).HasMaxLength(64);
             e.Property(x => x.Tags).HasMaxLength(RunTags.MaxLength);
             e.Property(x => x.LaunchedBy).HasMaxLength(64);
             e.Property(x => x.CancelledBy).HasMaxLength(64);

@@ -67,6 +67,11 @@ public sealed class Run
     public int? SweepIndex { get; set; }
     /// <summary>What proposed it: "tpe" (the model) or "random" (TPE's startup draws, or a redraw away from a pending run).</summary>
     public string? ProposedBy { get; set; }
+    /// <summary>A fork's lineage (spec fork_from): the run it started from, which checkpoint, and where that stood.</summary>
+    public long? ForkOfRunId { get; set; }
+    public string? ForkCheckpoint { get; set; }
+    public int? ForkEpoch { get; set; }
+    public long? ForkStep { get; set; }
 
     public string DisplayName => NameOf(Project, Number);
 

@@ -211,6 +211,8 @@ public static class Sweeps
             if (!SpecValidator.EpochMetrics.Contains(sweep.Objective))
                 errors.Add(sweep.Metric is null ? "sweep.early_stop.metric" : "sweep.metric", $"unknown metric '{sweep.Objective}'; one of {string.Join(", ", SpecValidator.EpochMetrics)}");
             if (sweep.Mode is not (null or "max" or "min")) errors.Add("sweep.mode", "must be max or min");
+            // Its later runs are made by the proposal job, which does not copy a fork's checkpoint (the launch does).
+            if (spec.ForkFrom is not null) errors.Add("sweep.method", "a tpe sweep cannot fork from a checkpoint; use a grid or random sweep of forks");
         }
         else
         {
