@@ -18,6 +18,8 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
     public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, string? launchedBy, CancellationToken ct = default)
     {
         Confinement.Check(runs.Select(r => r.Spec), training.Value, storage.DataDir);
+        // Stored with early_stop's max_epochs filled in, as the worker and the sweep page read it.
+        spec = Sweeps.Complete(spec);
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
@@ -38,6 +40,7 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
                 MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(), LaunchedBy = launchedBy,
                 ParameterCount = Models.ModelSizes.TryOf(planned.Spec)?.ParameterCount,
                 FlopsPerSample = Models.ModelSizes.TryOf(planned.Spec)?.FlopsPerSample,
+                SweepIndex = planned.SweepIndex, ProposedBy = planned.ProposedBy,
                 ForkOfRunId = fork?.Parent.Id, ForkCheckpoint = fork?.Reference.Checkpoint, ForkEpoch = fork?.State.Epoch, ForkStep = fork?.State.Step,
             });
         }
