@@ -111,11 +111,11 @@ public static class WorkerServices
             else
             {
                 _ = jobs.GetMonitoringApi();   // Hangfire's schema exists once its storage is built
-                // A job's first argument is its run id (TrainRunJob.RunAsync).
+                // A run job's first argument is its run id (TrainRunJob.RunAsync); an alert's job carries a delivery id.
                 left = await db.Database.SqlQuery<long>($"""
                     SELECT r.id AS "Value" FROM runs r WHERE r.status IN ('queued', 'running') AND NOT EXISTS (
                       SELECT 1 FROM hangfire.job j WHERE j.statename IN ('Enqueued', 'Scheduled', 'Processing')
-                        AND (j.arguments::jsonb ->> 0)::bigint = r.id)
+                        AND j.invocationdata::text LIKE '%TrainRunJob%' AND (j.arguments::jsonb ->> 0)::bigint = r.id)
                     """).ToListAsync(ct);
             }
             var specs = await db.Runs.Where(r => left.Contains(r.Id)).OrderBy(r => r.Id).Select(r => new { r.Id, r.Spec }).ToListAsync(ct);
