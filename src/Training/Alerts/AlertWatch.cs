@@ -27,7 +27,6 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
 {
     public const string Queue = "alerts";
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan RulesFor = TimeSpan.FromSeconds(2);
 
     [Flags]
     private enum Seen { Metrics = 1, Status = 2 }
@@ -36,8 +35,6 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     /// <summary>Threshold rules that fired (or found fired) for a run: not looked at again.</summary>
     private readonly HashSet<(long Rule, long Run)> _done = [];
-    private List<AlertRule> _rules = [];
-    private DateTime _rulesAt = DateTime.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -76,17 +73,15 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
     {
         if (seen.Count == 0) return;
         await using var db = await dbs.CreateDbContextAsync(ct);
-        if (DateTime.UtcNow - _rulesAt > RulesFor)
-        {
-            _rules = await db.AlertRules.AsNoTracking().Where(r => r.Enabled).ToListAsync(ct);
-            _rulesAt = DateTime.UtcNow;
-        }
-        if (_rules.Count == 0) return;
+        // Read at every look (a small table, at most twice a second): a rule added while a short run trains must see
+        // its points, and a cached list could miss them all.
+        var rules = await db.AlertRules.AsNoTracking().Where(r => r.Enabled).ToListAsync(ct);
+        if (rules.Count == 0) return;
         var ids = seen.Keys.ToList();
         var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync(ct);
         foreach (var run in runs)
         {
-            var covering = _rules.Where(r => r.Covers(run)).ToList();
+            var covering = rules.Where(r => r.Covers(run)).ToList();
             if (covering.Count == 0) continue;
             // A run's points are judged on every event: its last batch may be stored just before its end is recorded.
             await ThresholdsAsync(db, run, covering.Where(r => r.HasThreshold && !_done.Contains((r.Id, run.Id))).ToList(), ct);
