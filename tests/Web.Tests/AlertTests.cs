@@ -143,8 +143,37 @@ public sealed class AlertTests(AlertsServer server) : IClassFixture<AlertsServer
     }
 
     [Fact]
+    public async Task A_receiver_that_always_fails_ends_failed_after_the_configured_retries_and_the_run_is_not_held_up()
+    {
+        _receiver.Answer = _ => 500;
+        // A threshold crossed in the first epochs: its webhook fails while the run still trains.
+        await AddRuleAsync(new { project = "down", events = new[] { "finished" }, metric = "val_accuracy", comparison = ">", threshold = 0.5, webhook_url = _receiver.Url });
+        var id = await _client.LaunchAsync(Spec("down", epochs: 6));
+        var run = await _client.WaitFinishedAsync(id);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(6, run.GetProperty("epoch").GetInt32());
+
+        List<JsonElement> mine = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(200))
+        {
+            mine = (await _client.GetFromJsonAsync<JsonElement>("/api/alerts/deliveries")).EnumerateArray().Where(d => d.GetProperty("run_id").GetInt64() == id).ToList();
+            if (mine.Count == 2 && mine.All(d => d.GetProperty("status").GetString() == "failed")) break;
+        }
+        Assert.Equal(["finished", "threshold"], mine.Select(d => d.GetProperty("event").GetString()).Order());
+        // The first post and two retries (Alerts:Retries), then no more.
+        Assert.All(mine, d =>
+        {
+            Assert.Equal("failed", d.GetProperty("status").GetString());
+            Assert.Equal([500, 500, 500], d.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()));
+        });
+        await Task.Delay(2500);
+        Assert.Equal(6, _receiver.Requests.Count);
+    }
+
+    [Fact]
     public async Task A_rule_with_a_webhook_that_is_not_http_is_refused_naming_the_field_and_nothing_is_stored()
     {
+        var before = (await _client.GetFromJsonAsync<JsonElement>("/api/alerts")).GetArrayLength();
         foreach (var url in new[] { "ftp://example.org/hook", "javascript:alert(1)", "not a url", "file:///etc/passwd" })
         {
             var response = await _client.PostAsJsonAsync("/api/alerts", new { project = "bad", events = new[] { "failed" }, webhook_url = url });
@@ -156,8 +185,7 @@ public sealed class AlertTests(AlertsServer server) : IClassFixture<AlertsServer
         var named = (await threshold.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(named.TryGetProperty("comparison", out _));
         Assert.True(named.TryGetProperty("threshold", out _));
-        var rules = await _client.GetFromJsonAsync<JsonElement>("/api/alerts");
-        Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("project").GetString() == "bad" || r.GetProperty("metric").GetString() == "val_accuracy");
+        Assert.Equal(before, (await _client.GetFromJsonAsync<JsonElement>("/api/alerts")).GetArrayLength());
     }
 
     public void Dispose()

@@ -48,15 +48,17 @@ public sealed class AlertDeliveryJob(IDbContextFactory<DashboardDb> dbs, AlertSe
         }
         catch (HttpRequestException e)
         {
-            attempt.Error = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} ({inner})" : e.Message;
+            attempt.Error = e.InnerException?.Message is { Length: > 0 } inner && !e.Message.Contains(inner) ? $"{e.Message} ({inner})" : e.Message;
         }
         attempt.DurationMs = (int)clock.ElapsedMilliseconds;
         if (attempt.Error is { Length: > 512 } long_) attempt.Error = long_[..512];
 
-        // Hangfire counts the retries it made; after the last one the delivery has failed for good.
+        // Hangfire counts the retries it made; after the last one the delivery has failed for good. The attempts logged
+        // count too: an embedded process queues an unsent alert again at its start, with Hangfire's count at zero.
         int retried = context?.GetJobParameter<int>("RetryCount") ?? 0;
         bool sent = attempt.Error is null;
-        delivery.Status = sent ? DeliveryStatus.Delivered : retried >= options.Retries ? DeliveryStatus.Failed : DeliveryStatus.Retrying;
+        bool last = retried >= options.Retries || number > options.Retries;
+        delivery.Status = sent ? DeliveryStatus.Delivered : last ? DeliveryStatus.Failed : DeliveryStatus.Retrying;
         if (sent) delivery.DeliveredAt = DateTime.UtcNow;
         db.AlertAttempts.Add(attempt);
         await db.SaveChangesAsync();

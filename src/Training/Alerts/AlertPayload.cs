@@ -47,8 +47,11 @@ public static class AlertPayload
         };
         if (crossing is { } c)
             body["threshold"] = new JsonObject { ["key"] = c.Key, ["comparison"] = c.Comparison, ["value"] = c.Threshold, ["reached"] = Finite(c.Reached) };
-        return body.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+        return body.ToJsonString(Json);
     }
+
+    // Read by programs, never put into a page as it is: "val_accuracy > 0.9" rather than "\u003E".
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // JSON has no NaN or infinity: a diverged run's loss is sent as null.
     private static JsonNode? Finite(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;

@@ -75,7 +75,8 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
         await using var db = await dbs.CreateDbContextAsync(ct);
         // Read at every look (a small table, at most twice a second): a rule added while a short run trains must see
         // its points, and a cached list could miss them all.
-        var rules = await db.AlertRules.AsNoTracking().Where(r => r.Enabled).ToListAsync(ct);
+        var rules = await db.AlertRules.AsNoTracking()
+            .Where(r => r.Enabled && !db.Users.Any(u => u.Name == r.Owner && u.Disabled)).ToListAsync(ct);
         if (rules.Count == 0) return;
         var ids = seen.Keys.ToList();
         var runs = await db.Runs.AsNoTracking().Where(r => ids.Contains(r.Id)).ToListAsync(ct);
@@ -86,8 +87,12 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
             // A run's points are judged on every event: its last batch may be stored just before its end is recorded.
             await ThresholdsAsync(db, run, covering.Where(r => r.HasThreshold && !_done.Contains((r.Id, run.Id))).ToList(), ct);
             if (AlertEvents.OfStatus(run.Status) is { } ended && seen[run.Id].HasFlag(Seen.Status))
+            {
                 foreach (var rule in covering.Where(r => r.EventList.Contains(ended)))
                     await FireAsync(db, rule, run, ended, null, ct);
+                // Its points are all stored before its end is recorded: nothing more to judge (and the table would say so).
+                _done.RemoveWhere(d => d.Run == run.Id);
+            }
         }
     }
 
