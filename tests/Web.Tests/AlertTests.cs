@@ -194,3 +194,29 @@ public sealed class AlertTests(AlertsServer server) : IClassFixture<AlertsServer
         _client.Dispose();
     }
 }
+
+/// <summary>With sign-in on, rules are their owner's: others neither see nor delete them.</summary>
+public sealed class AlertOwnerTests(SignInFactory app) : IClassFixture<SignInFactory>
+{
+    [Fact]
+    public async Task A_users_alert_rules_are_their_own()
+    {
+        using var ann = await app.ClientAsAsync("ann", Data.Roles.Viewer);
+        using var bob = await app.ClientAsAsync("bob", Data.Roles.Researcher);
+        var created = await ann.PostAsJsonAsync("/api/alerts", new { project = "mnist", events = new[] { "failed" }, webhook_url = "https://hooks.example.org/ann", secret = "x" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+
+        Assert.Equal(0, (await bob.GetFromJsonAsync<JsonElement>("/api/alerts")).GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.DeleteAsync($"/api/alerts/{id}")).StatusCode);
+        var mine = Assert.Single((await ann.GetFromJsonAsync<JsonElement>("/api/alerts")).EnumerateArray());
+        Assert.Equal("https://hooks.example.org/ann", mine.GetProperty("webhook_url").GetString());
+        Assert.True(mine.GetProperty("has_secret").GetBoolean());
+        Assert.False(mine.TryGetProperty("secret", out _));
+
+        using var anonymous = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/alerts")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await ann.DeleteAsync($"/api/alerts/{id}")).StatusCode);
+        Assert.Equal(0, (await ann.GetFromJsonAsync<JsonElement>("/api/alerts")).GetArrayLength());
+    }
+}

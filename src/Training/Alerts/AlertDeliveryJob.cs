@@ -64,7 +64,8 @@ public sealed class AlertDeliveryJob(IDbContextFactory<DashboardDb> dbs, AlertSe
         await db.SaveChangesAsync();
         if (!sent)
         {
-            log.LogWarning("Alert {Delivery} to {Url}: attempt {Number} failed ({Error})", deliveryId, delivery.Url, number, attempt.Error);
+            // The host only: a webhook's path is often its credential (Slack's are).
+            log.LogWarning("Alert {Delivery} to {Host}: attempt {Number} failed ({Error})", deliveryId, new Uri(delivery.Url).Host, number, attempt.Error);
             throw new AlertNotDeliveredException($"attempt {number}: {attempt.Error}");
         }
     }
