@@ -57,6 +57,14 @@ public sealed class AlertNotificationTests : ChromiumTest
         await Assertions.Expect(page.Locator("#last-alert")).ToContainTextAsync("notify/00001 finished");
         await Task.Delay(1000);
         Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__notifications.length"));
+
+        // The settings page's log has it, sent to the browser only (the rule has no webhook).
+        await page.GotoAsync(App.BaseUrl + "/account/alerts");
+        var logged = page.Locator("#alert-log tbody tr");
+        await Assertions.Expect(logged).ToHaveCountAsync(1);
+        await Assertions.Expect(logged.Locator(".delivery-summary")).ToHaveTextAsync("notify/00001 finished");
+        await Assertions.Expect(logged.Locator(".delivery-status")).ToHaveTextAsync("browser only");
+        await ScreenshotAsync(page, "alerts");
         Assert.Empty(ConsoleErrors);
     }
 }

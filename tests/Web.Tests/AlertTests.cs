@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dashboard.Web.Tests;
 
@@ -168,6 +169,29 @@ public sealed class AlertTests(AlertsServer server) : IClassFixture<AlertsServer
         });
         await Task.Delay(2500);
         Assert.Equal(6, _receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_run_stopped_early_fires_the_stopped_early_event_and_a_cancelled_one_fires_nothing()
+    {
+        await AddRuleAsync(new { project = "asha", events = new[] { "stopped_early", "finished", "failed", "diverged" }, webhook_url = _receiver.Url });
+        // ASHA's early stop is recorded by the host that trained the run, as status "stopped", and published there.
+        var stopped = await server.App.AddRunAsync("asha", status: "stopped");
+        var cancelled = await server.App.AddRunAsync("asha", status: Data.RunStatus.Cancelled);
+        var events = server.App.Services.GetRequiredService<Data.RunEvents>();
+        events.Publish(new Data.RunEvent(cancelled.Id, Data.RunEventKind.StatusChanged));
+        events.Publish(new Data.RunEvent(stopped.Id, Data.RunEventKind.StatusChanged));
+        // Heard from another process: that process sends it, not this one.
+        var remote = await server.App.AddRunAsync("asha", status: Data.RunStatus.Completed);
+        events.Publish(new Data.RunEvent(remote.Id, Data.RunEventKind.StatusChanged, Remote: true));
+
+        var hook = Assert.Single(await _receiver.WaitForAsync(1));
+        var body = JsonDocument.Parse(hook.Body).RootElement;
+        Assert.Equal("stopped_early", body.GetProperty("event").GetString());
+        Assert.Equal(stopped.Id, body.GetProperty("run").GetProperty("id").GetInt64());
+        Assert.Contains("stopped early", body.GetProperty("summary").GetString());
+        await Task.Delay(2000);
+        Assert.Single(_receiver.Requests);
     }
 
     [Fact]
