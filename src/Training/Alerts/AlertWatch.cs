@@ -127,7 +127,7 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
         try { await db.SaveChangesAsync(ct); }
         catch (DbUpdateException)
         {
-            // Stored by another process a moment ago (the unique index): theirs to send.
+            // Stored by another look a moment ago (the unique index: that one sends it), or its rule or run was just deleted.
             db.ChangeTracker.Clear();
             return;
         }
