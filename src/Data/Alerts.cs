@@ -9,6 +9,8 @@ public static class AlertEvents
     public const string StoppedEarly = "stopped_early";
     /// <summary>A metric crossed the rule's threshold (fires once per run and rule).</summary>
     public const string Threshold = "threshold";
+    /// <summary>Sent from the settings page to check a receiver; about no run.</summary>
+    public const string Test = "test";
 
     /// <summary>The run events a rule may choose, in the order the settings page lists them.</summary>
     public static readonly string[] RunEnds = [Finished, Failed, Diverged, StoppedEarly];
@@ -36,6 +38,7 @@ public static class AlertEvents
         Diverged => "diverged",
         StoppedEarly => "stopped early",
         Threshold => "threshold crossed",
+        Test => "test",
         _ => e,
     };
 }
@@ -114,7 +117,8 @@ public sealed class AlertDelivery
 {
     public long Id { get; set; }
     public long RuleId { get; set; }
-    public long RunId { get; set; }
+    /// <summary>Null for a test post from the settings page (event "test").</summary>
+    public long? RunId { get; set; }
     public required string Owner { get; set; }
     public required string Event { get; set; }
     /// <summary>What the notification says: "hps/00003 diverged", "hps/00004: val_accuracy 0.93 > 0.9".</summary>

@@ -238,6 +238,19 @@ public sealed class AlertOwnerTests(SignInFactory app) : IClassFixture<SignInFac
         Assert.True(mine.GetProperty("has_secret").GetBoolean());
         Assert.False(mine.TryGetProperty("secret", out _));
 
+        // "Send test": a post to the rule's webhook, signed with its secret; only for the rule's owner.
+        using (var receiver = new WebhookReceiver())
+        {
+            var withHook = await ann.PostAsJsonAsync("/api/alerts", new { events = new[] { "finished" }, webhook_url = receiver.Url, secret = "ping" });
+            var hookRule = (await withHook.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.PostAsync($"/api/alerts/{hookRule}/test", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await ann.PostAsync($"/api/alerts/{hookRule}/test", null)).StatusCode);
+            var ping = Assert.Single(await receiver.WaitForAsync(1));
+            Assert.Equal("test", JsonDocument.Parse(ping.Body).RootElement.GetProperty("event").GetString());
+            Assert.Equal("sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes("ping"), ping.Body)), ping.Headers["X-Dashboard-Signature"]);
+            Assert.Equal(HttpStatusCode.NoContent, (await ann.DeleteAsync($"/api/alerts/{hookRule}")).StatusCode);
+        }
+
         using var anonymous = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/alerts")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await ann.DeleteAsync($"/api/alerts/{id}")).StatusCode);

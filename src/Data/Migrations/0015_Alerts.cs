@@ -37,7 +37,7 @@ public sealed class Alerts : Migration
                 .Annotation("Sqlite:Autoincrement", true)
                 .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
             rule_id = t.Column<long>(nullable: false),
-            run_id = t.Column<long>(nullable: false),
+            run_id = t.Column<long>(nullable: true),
             owner = t.Column<string>(maxLength: 64, nullable: false),
             @event = t.Column<string>(name: "event", maxLength: 16, nullable: false),
             summary = t.Column<string>(nullable: false),

@@ -16,6 +16,9 @@ namespace Dashboard.Training.Alerts;
 /// </summary>
 public sealed class AlertDeliveryJob(IDbContextFactory<DashboardDb> dbs, AlertSender sender, AlertsOptions options, ILogger<AlertDeliveryJob> log)
 {
+    public static void Enqueue(IBackgroundJobClient jobs, long deliveryId) =>
+        jobs.Enqueue<AlertDeliveryJob>(AlertWatch.Queue, j => j.DeliverAsync(deliveryId, null));
+
     [JobDisplayName("alert {0}")]
     public async Task DeliverAsync(long deliveryId, PerformContext? context)
     {

@@ -50,6 +50,16 @@ public static class AlertPayload
         return body.ToJsonString(Json);
     }
 
+    /// <summary>A test post: what a receiver gets, without a run.</summary>
+    public static string Test(AlertRule rule, string summary, DateTime time) => new JsonObject
+    {
+        ["event"] = AlertEvents.Test,
+        ["summary"] = summary,
+        ["text"] = summary,
+        ["time"] = time.ToString("O", CultureInfo.InvariantCulture),
+        ["rule"] = new JsonObject { ["id"] = rule.Id, ["owner"] = rule.Owner, ["project"] = rule.Project, ["threshold"] = rule.ThresholdText },
+    }.ToJsonString(Json);
+
     // Read by programs, never put into a page as it is: "val_accuracy > 0.9" rather than "\u003E".
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

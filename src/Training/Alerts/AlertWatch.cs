@@ -136,7 +136,7 @@ public sealed class AlertWatch(IDbContextFactory<DashboardDb> dbs, RunEvents eve
         if (delivery.Browser) events.Publish(new RunEvent(run.Id, RunEventKind.AlertFired));
     }
 
-    private void Enqueue(long deliveryId) => jobs.Enqueue<AlertDeliveryJob>(Queue, j => j.DeliverAsync(deliveryId, null));
+    private void Enqueue(long deliveryId) => AlertDeliveryJob.Enqueue(jobs, deliveryId);
 
     /// <summary>
     /// In the embedded mode Hangfire's queue is in memory, so the webhooks a previous process left unsent are queued

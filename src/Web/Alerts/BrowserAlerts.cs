@@ -52,7 +52,7 @@ public sealed class BrowserAlerts : IDisposable
             await using var db = await _dbs.CreateDbContextAsync();
             var after = _seen.Value;
             var notes = await db.AlertDeliveries.AsNoTracking().Where(d => d.Id > after && d.Browser).OrderBy(d => d.Id)
-                .Select(d => new { d.Id, d.Owner, d.RunId, d.Event, d.Summary }).ToListAsync();
+                .Select(d => new { d.Id, d.Owner, RunId = d.RunId ?? 0, d.Event, d.Summary }).ToListAsync();
             if (notes.Count > 0) _seen = notes[^1].Id;
             (string Owner, Func<Note, Task> Show)[] pages;
             lock (_gate) pages = [.. _pages];

@@ -31,6 +31,18 @@ public static class AlertsApi
             return Results.Created($"/api/alerts/{rule.Id}", Shown(rule));
         });
 
+        // A test post to the rule's webhook, logged with the others: 202 with its id, 404 (not the caller's), 400 (no webhook).
+        app.MapPost("/api/alerts/{id:long}/test", async (long id, HttpContext http, IDbContextFactory<DashboardDb> dbs, Hangfire.IBackgroundJobClient jobs, CancellationToken ct) =>
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            var rule = await db.AlertRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.Owner == http.User.Name(), ct);
+            if (rule is null) return Results.NotFound();
+            if (rule.WebhookUrl is null)
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["webhook_url"] = ["this rule has no webhook to test"] });
+            var delivery = await AlertPing.SendAsync(db, jobs, id, rule.Owner, ct);
+            return Results.Accepted($"/api/alerts/deliveries", new { delivery_id = delivery!.Id });
+        });
+
         app.MapDelete("/api/alerts/{id:long}", async (long id, HttpContext http, IDbContextFactory<DashboardDb> dbs, CancellationToken ct) =>
         {
             var owner = http.User.Name();

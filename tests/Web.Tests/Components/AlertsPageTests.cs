@@ -36,8 +36,15 @@ public class AlertsPageTests : StoredDbContext
         page.Find("#alert-form").Submit();
         page.WaitForAssertion(() => Assert.Equal("diverged, val_accuracy > 0.9", page.Find("#alert-rules .rule-when").TextContent));
         Assert.Empty(page.FindAll(".field-error"));
-        using var after = Db();
-        var rule = Assert.Single(after.AlertRules);
-        Assert.Equal(("ann", "mnist", "https://hooks.example.org/x", "s3cret"), (rule.Owner, rule.Project, rule.WebhookUrl, rule.Secret));
+        using (var after = Db())
+        {
+            var rule = Assert.Single(after.AlertRules);
+            Assert.Equal(("ann", "mnist", "https://hooks.example.org/x", "s3cret"), (rule.Owner, rule.Project, rule.WebhookUrl, rule.Secret));
+        }
+
+        // "Send test" queues a test post, shown in the delivery log at once.
+        page.Find("#alert-rules .ping-rule").Click();
+        page.WaitForAssertion(() => Assert.Equal("Test alert for mnist", page.Find("#alert-log .delivery-summary").TextContent));
+        Assert.Equal("pending", page.Find("#alert-log .delivery-status").TextContent);
     }
 }
