@@ -15,19 +15,13 @@ public static class AlertEvents
     /// <summary>The run events a rule may choose, in the order the settings page lists them.</summary>
     public static readonly string[] RunEnds = [Finished, Failed, Diverged, StoppedEarly];
 
-    /// <summary>
-    /// The run status ASHA gives a run it stops early. No such status exists yet (the adaptive-sweep job layer is being
-    /// written beside this); "stopped" is the name agreed for it, so rules choosing "stopped early" fire once it lands.
-    /// </summary>
-    public const string StoppedStatus = "stopped";
-
     /// <summary>The event a run's finished status is, or null for an end no rule fires on (cancelled by a person).</summary>
     public static string? OfStatus(string status) => status switch
     {
         RunStatus.Completed => Finished,
         RunStatus.Failed => Failed,
         RunStatus.Diverged => Diverged,
-        StoppedStatus => StoppedEarly,
+        RunStatus.Stopped => StoppedEarly,
         _ => null,
     };
 

@@ -71,6 +71,8 @@ public static class WebSetup
         app.MapCompareApi();
         app.MapExportApi();
         app.MapAlertsApi();
+        app.MapAnalysisApi();
+        app.MapRuntimeApi();
         app.MapJobsDashboard();
         // Our own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none': no second header.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);

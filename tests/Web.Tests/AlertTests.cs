@@ -176,7 +176,7 @@ public sealed class AlertTests(AlertsServer server) : IClassFixture<AlertsServer
     {
         await AddRuleAsync(new { project = "asha", events = new[] { "stopped_early", "finished", "failed", "diverged" }, webhook_url = _receiver.Url });
         // ASHA's early stop is recorded by the host that trained the run, as status "stopped", and published there.
-        var stopped = await server.App.AddRunAsync("asha", status: "stopped");
+        var stopped = await server.App.AddRunAsync("asha", status: Data.RunStatus.Stopped);
         var cancelled = await server.App.AddRunAsync("asha", status: Data.RunStatus.Cancelled);
         var events = server.App.Services.GetRequiredService<Data.RunEvents>();
         events.Publish(new Data.RunEvent(cancelled.Id, Data.RunEventKind.StatusChanged));
