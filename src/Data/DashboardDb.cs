@@ -15,6 +15,9 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<RunMessage> RunMessages => Set<RunMessage>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AlertRule> AlertRules => Set<AlertRule>();
+    public DbSet<AlertDelivery> AlertDeliveries => Set<AlertDelivery>();
+    public DbSet<AlertAttempt> AlertAttempts => Set<AlertAttempt>();
     public DbSet<RungArrival> RungArrivals => Set<RungArrival>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -79,6 +82,38 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
         {
             e.HasIndex(x => x.RunId);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AlertRule>(e =>
+        {
+            e.Property(x => x.Owner).HasMaxLength(64);
+            e.Property(x => x.Project).HasMaxLength(64);
+            e.Property(x => x.Events).HasMaxLength(128);
+            e.Property(x => x.MetricKey).HasMaxLength(64);
+            e.Property(x => x.Comparison).HasMaxLength(2);
+            e.Property(x => x.WebhookUrl).HasMaxLength(AlertRule.UrlLength);
+            e.Property(x => x.Secret).HasMaxLength(AlertRule.SecretLength);
+            e.HasIndex(x => x.Owner);
+            e.Ignore(x => x.EventList);
+            e.Ignore(x => x.HasThreshold);
+            e.Ignore(x => x.ThresholdText);
+        });
+        b.Entity<AlertDelivery>(e =>
+        {
+            e.Property(x => x.Owner).HasMaxLength(64);
+            e.Property(x => x.Event).HasMaxLength(16);
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.Property(x => x.Url).HasMaxLength(AlertRule.UrlLength);
+            // Once per rule, run and event: the guard that makes an alert fire once, whoever sees it first.
+            e.HasIndex(x => new { x.RuleId, x.RunId, x.Event }).IsUnique();
+            e.HasIndex(x => x.Owner);
+            e.HasOne<AlertRule>().WithMany().HasForeignKey(x => x.RuleId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(x => x.Attempts).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AlertAttempt>(e =>
+        {
+            e.Property(x => x.Error).HasMaxLength(512);
+            e.HasIndex(x => x.DeliveryId);
         });
         b.Entity<RungArrival>(e =>
         {

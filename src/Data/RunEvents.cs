@@ -1,6 +1,7 @@
 namespace Dashboard.Data;
 
-public enum RunEventKind { MetricsWritten, StatusChanged }
+/// <summary>AlertFired: an alert about the run was stored (its browser notifications go to their owners' open pages).</summary>
+public enum RunEventKind { MetricsWritten, StatusChanged, AlertFired }
 
 /// <param name="Remote">Heard from another process (PostgreSQL NOTIFY), so not to be passed on again.</param>
 public readonly record struct RunEvent(long RunId, RunEventKind Kind, bool Remote = false);

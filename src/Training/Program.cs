@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Dashboard.Data;
 using Dashboard.Training;
+using Dashboard.Training.Alerts;
 using Dashboard.Training.Worker;
 
 // `train SPEC.json [--device D]`: one run here and now, progress on stdout, final metrics as JSON on the last line.
@@ -18,6 +19,7 @@ if (args.Length > 0 && args[0] == "health")
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddDashboardData(builder.Configuration);
 builder.Services.AddDashboardWorker(builder.Configuration);
+builder.Services.AddDashboardAlerts(builder.Configuration);
 
 var host = builder.Build();
 var storage = host.Services.GetRequiredService<StorageOptions>();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dashboard.Data;
+using Dashboard.Training.Alerts;
 using Dashboard.Training.Worker;
 using Dashboard.Web.Api;
 using Dashboard.Web.Auth;
@@ -18,6 +19,8 @@ public static class WebSetup
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddDashboardData(builder.Configuration);
         builder.Services.AddDashboardWorker(builder.Configuration);
+        builder.Services.AddDashboardAlerts(builder.Configuration);
+        builder.Services.AddSingleton<Alerts.BrowserAlerts>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddSingleton<Launch.LaunchChecks>();
         builder.Services.AddProblemDetails();
@@ -67,6 +70,7 @@ public static class WebSetup
         app.MapRunLiveApi();
         app.MapCompareApi();
         app.MapExportApi();
+        app.MapAlertsApi();
         app.MapAnalysisApi();
         app.MapRuntimeApi();
         app.MapJobsDashboard();
@@ -75,6 +79,9 @@ public static class WebSetup
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             foreach (var url in app.Urls) Console.WriteLine($"Dashboard is running at {url}");
+            // Webhooks link to run pages: without Alerts:DashboardUrl, at the address this process listens on.
+            var alerts = app.Services.GetRequiredService<AlertsOptions>();
+            alerts.DashboardUrl ??= Alerts.AlertLinks.Reachable(app.Urls);
         });
     }
 }

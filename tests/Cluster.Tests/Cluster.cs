@@ -1,5 +1,6 @@
 using Dashboard.Data;
 using Dashboard.Data.Tests;
+using Dashboard.Training.Alerts;
 using Dashboard.Training.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,6 +59,7 @@ public static class Cluster
             });
             b.Services.AddDashboardData(b.Configuration);
             b.Services.AddDashboardWorker(b.Configuration);
+            b.Services.AddDashboardAlerts(b.Configuration);
         }).Build();
 
     public static async Task<T> Eventually<T>(Func<Task<T?>> probe, TimeSpan within, Func<string> what) where T : class

@@ -7,6 +7,8 @@ namespace Dashboard.Web.Tests;
 public sealed class DashboardFactory : WebApplicationFactory<Program>
 {
     public string DataDir { get; } = Directory.CreateTempSubdirectory("dashboard-web").FullName;
+    /// <summary>More configuration for a test class's own server (set before its first request).</summary>
+    public Dictionary<string, string> Settings { get; } = [];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -14,6 +16,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("Storage:DataDir", DataDir);
         builder.UseSetting("Training:Threads", "1");
         builder.UseSetting("Worker:Slots", "2");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
     protected override void Dispose(bool disposing)

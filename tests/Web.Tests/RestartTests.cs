@@ -82,6 +82,38 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task A_webhook_left_unsent_when_the_dashboard_was_killed_is_sent_after_it_starts_again()
+    {
+        string url = FreeUrl();
+        using var receiver = new WebhookReceiver { Answer = _ => 500 };
+        // The retry would come in ten minutes: this process is gone long before.
+        var settings = new Dictionary<string, string> { ["Alerts__Retries"] = "3", ["Alerts__RetryDelaysSeconds__0"] = "600" };
+        long id;
+        using (var first = await DashboardRun.StartAsync(url, _dataDir, settings))
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            var rule = await client.PostAsJsonAsync("/api/alerts", new { project = "later", events = new[] { "finished" }, webhook_url = receiver.Url });
+            Assert.Equal(HttpStatusCode.Created, rule.StatusCode);
+            id = await client.LaunchAsync("""
+                { "name": "later", "dataset": { "name": "hyperspheres", "n": 200, "p": 8, "d": 2 }, "model": { "name": "mlp", "layer_size": [8] }, "max_epochs": 1 }
+                """);
+            Assert.Equal("completed", (await client.WaitFinishedAsync(id)).GetProperty("status").GetString());
+            await receiver.WaitForAsync(1);
+            await client.WaitForDeliveryAsync(d => d.GetProperty("status").GetString() == "retrying", "retrying");
+        }   // SIGKILL, its retry still scheduled in the in-memory queue
+
+        receiver.Answer = _ => 200;
+        using var second = await DashboardRun.StartAsync(url, _dataDir, settings);
+        using var again = new HttpClient { BaseAddress = new Uri(url) };
+        var hooks = await receiver.WaitForAsync(2);
+        Assert.Equal(hooks[0].Text, hooks[1].Text);
+        var delivery = await again.WaitForDeliveryAsync(d => d.GetProperty("status").GetString() == "delivered", "delivered");
+        Assert.Equal([500, 200], delivery.GetProperty("attempts").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()));
+        // The link is to the run's page at the address the dashboard listens on.
+        Assert.Equal($"{url}/runs/{id}", System.Text.Json.JsonDocument.Parse(hooks[1].Body).RootElement.GetProperty("run").GetProperty("url").GetString());
+    }
+
+    [Fact]
     public async Task A_dashboard_killed_mid_sweep_decides_nothing_twice_and_finishes_the_tpe_budget_when_started_again()
     {
         string url = FreeUrl();
@@ -168,11 +200,12 @@ public sealed class RestartTests : IDisposable
 
         private DashboardRun(Process process) => _process = process;
 
-        public static async Task<DashboardRun> StartAsync(string url, string dataDir)
+        public static async Task<DashboardRun> StartAsync(string url, string dataDir, IReadOnlyDictionary<string, string>? settings = null)
         {
             var psi = new ProcessStartInfo("dotnet", [WebDll(), "--urls", url]) { RedirectStandardOutput = true, RedirectStandardError = true };
             psi.Environment["Storage__DataDir"] = dataDir;
             psi.Environment["Training__Threads"] = "1";
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) psi.Environment[key] = value;
             var run = new DashboardRun(Process.Start(psi)!);
             var started = new TaskCompletionSource();
             void Line(string? line)

@@ -34,6 +34,19 @@ internal static class RunsClient
         }
     }
 
+    /// <summary>Waits until the caller's only alert delivery is as <paramref name="done"/> says; that delivery.</summary>
+    public static async Task<JsonElement> WaitForDeliveryAsync(this HttpClient client, Func<JsonElement, bool> done, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var deliveries = await client.GetFromJsonAsync<JsonElement>("/api/alerts/deliveries");
+            if (deliveries.GetArrayLength() == 1 && done(deliveries[0])) return deliveries[0];
+            Assert.True(DateTime.UtcNow < deadline, $"the alert not {what} after {seconds} s: {deliveries}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>The antiforgery token of the first form in a page, as a browser would post it back.</summary>
     public static string AntiforgeryToken(string html) =>
         System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;

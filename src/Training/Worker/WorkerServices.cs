@@ -42,10 +42,11 @@ public static class WorkerServices
         // Likewise the activator: AddHangfire's default is the process-wide current one, which the last app to configure
         // Hangfire sets, so a job server built after another app started would build its jobs from that app's services.
         services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(c => c
+        services.AddHangfire((sp, c) => c
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new SurvivingLogProvider(sp.GetRequiredService<ILoggerFactory>())));
 
         if (worker.Enabled)
         {
@@ -71,6 +72,28 @@ public static class WorkerServices
             });
         }
         return services;
+    }
+
+    /// <summary>
+    /// Hangfire's log provider is process-wide too, set by the last app to configure Hangfire. A test process holds
+    /// several apps; once that one is disposed, another's Hangfire asking for a logger (it does so lazily, e.g. when it
+    /// first reads a job's AutomaticRetry) met a disposed logger factory and failed the enqueue. Such a logger is silent.
+    /// </summary>
+    private sealed class SurvivingLogProvider(ILoggerFactory factory) : Hangfire.Logging.ILogProvider
+    {
+        private readonly Hangfire.AspNetCore.AspNetCoreLogProvider _inner = new(factory);
+
+        public Hangfire.Logging.ILog GetLogger(string name)
+        {
+            try { return _inner.GetLogger(name); }
+            catch (ObjectDisposedException) { return Silent.Instance; }
+        }
+
+        private sealed class Silent : Hangfire.Logging.ILog
+        {
+            public static readonly Silent Instance = new();
+            public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
+        }
     }
 
     private static JobStorage CreateStorage(StorageOptions storage)
@@ -113,11 +136,11 @@ public static class WorkerServices
             else
             {
                 _ = jobs.GetMonitoringApi();   // Hangfire's schema exists once its storage is built
-                // A job's first argument is its run id (TrainRunJob.RunAsync).
+                // A run job's first argument is its run id (TrainRunJob.RunAsync); an alert's job carries a delivery id.
                 left = await db.Database.SqlQuery<long>($"""
                     SELECT r.id AS "Value" FROM runs r WHERE r.status IN ('queued', 'running') AND NOT EXISTS (
                       SELECT 1 FROM hangfire.job j WHERE j.statename IN ('Enqueued', 'Scheduled', 'Processing')
-                        AND (j.arguments::jsonb ->> 0)::bigint = r.id)
+                        AND j.invocationdata::text LIKE '%TrainRunJob%' AND (j.arguments::jsonb ->> 0)::bigint = r.id)
                     """).ToListAsync(ct);
             }
             var specs = await db.Runs.Where(r => left.Contains(r.Id)).OrderBy(r => r.Id).Select(r => new { r.Id, r.Spec }).ToListAsync(ct);

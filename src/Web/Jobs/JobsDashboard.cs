@@ -35,8 +35,8 @@ public static class JobsDashboard
         });
     }
 
-    // TrainRunJob.RunAsync(runId, ...): the run id is its first argument.
-    private static long? RunOf(Job? job) => job?.Args is [long id, ..] ? id : null;
+    // TrainRunJob.RunAsync(runId, ...): the run id is its first argument. An alert's job carries a delivery id instead.
+    private static long? RunOf(Job? job) => job?.Type == typeof(Dashboard.Training.Worker.TrainRunJob) && job.Args is [long id, ..] ? id : null;
 
     private static string? NameOf(DashboardContext context, long runId)
     {
