@@ -34,7 +34,7 @@ public sealed class ScalingTests : ChromiumTest
         }
         var api = await Http.GetFromJsonAsync<JsonElement>($"/api/analysis/scaling?experiment={experiment}&law=power");
 
-        var page = await NewPageAsync();
+        var page = await NewPageAsync(new() { AcceptDownloads = true });
         await page.GotoAsync($"{App.BaseUrl}/experiments/{experiment}");
         await page.ClickAsync("#scaling-law");
         // Each fit refits the law a few hundred times for its intervals: seconds on a busy 2-core machine.
@@ -56,11 +56,19 @@ public sealed class ScalingTests : ChromiumTest
         Assert.Equal(expected, chart.GetProperty("means").EnumerateArray().Select(v => v.GetDouble()).ToArray());
         Assert.Equal(Dashboard.Web.Analysis.Estimate.Fmt(api.GetProperty("fit").GetProperty("alpha").GetProperty("value").GetDouble()),
             (await page.TextContentAsync("[data-constant=a] td"))!.Trim());
-        // plotly lays its layers out once its styles are in: the picture waits for that.
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.main-svg')].every(s => getComputedStyle(s).position === 'absolute')",
-            null, new() { Timeout = 90_000 });
-        await page.WaitForTimeoutAsync(500);
+        // plotly lays its layers out a moment after drawing: the picture waits a little.
+        await page.WaitForTimeoutAsync(2000);
         await ScreenshotAsync(page, "scaling");
+
+        // The chart as a picture for a paper: SVG (vector, its text searchable) and PNG.
+        var svg = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-export-of=scaling-chart] [data-export=svg]"));
+        Assert.EndsWith(".svg", svg.SuggestedFilename);
+        var svgText = await File.ReadAllTextAsync((await svg.PathAsync())!);
+        Assert.StartsWith("<svg", svgText);
+        Assert.Contains("seed mean (10 runs)", svgText);
+        var png = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-export-of=residuals-chart] [data-export=png]"));
+        Assert.EndsWith(".png", png.SuggestedFilename);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await File.ReadAllBytesAsync((await png.PathAsync())!))[..4]);
 
         // On D every run has the same training set: the page says why there is no fit.
         await page.SelectOptionAsync("#scaling-x", "D");
