@@ -11,6 +11,10 @@ namespace Dashboard.Training.Worker;
 public sealed class RunSink(long runId, long attemptId, IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events, ILogger log) : ITrainingSink
 {
     private Task _progress = Task.CompletedTask;
+    private long _lastStep = -1;
+
+    /// <summary>The last step logged in this attempt, -1 before the first: where the host's sampler puts its figures.</summary>
+    public long LastStep => Volatile.Read(ref _lastStep);
 
     public void Log(IReadOnlyList<MetricSample> samples)
     {
@@ -19,6 +23,7 @@ public sealed class RunSink(long runId, long attemptId, IDbContextFactory<Dashbo
             var s = samples[i];
             writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
         }
+        if (samples.Count > 0 && samples[^1].Step > _lastStep) Volatile.Write(ref _lastStep, samples[^1].Step);
     }
 
     public void Message(string text)
