@@ -41,7 +41,16 @@ public sealed class RunPageSystemTests(DashboardFactory factory) : AppTestContex
         page.WaitForAssertion(() => Assert.Equal([2.0, 6.0], ChartOf(page, "sys-cpu-chart").Traces[0].X));
         Assert.Equal([2.0, 4.0, 6.0], ChartOf(page, "loss-chart").Traces[0].X);
         Assert.Equal("training time (s)", ChartOf(page, "sys-gpu-util-chart").XTitle);
-        Assert.EndsWith("?x=elapsed", Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
+        // The address keeps the choice (rewritten in place, not navigated to) ...
+        var replaced = JSInterop.Invocations["dashboardAddress.replace"].Single();
+        Assert.EndsWith("?x=elapsed", (string)replaced.Arguments[0]!);
+
+        // ... and the page opened at it draws on training time from the start.
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        navigation.NavigateTo((string)replaced.Arguments[0]!);
+        var again = Render<RunPage>(p => p.Add(r => r.Id, run.Id));
+        again.WaitForAssertion(() => Assert.Equal([2.0, 6.0], ChartOf(again, "sys-cpu-chart").Traces[0].X), TimeSpan.FromSeconds(10));
+        Assert.Equal("elapsed", again.Find("#run-x-axis").GetAttribute("value"));
     }
 
     [Fact]
