@@ -52,6 +52,7 @@ public static class SamplingCost
         SystemSampler Sampler(double seconds) => new(Options.Create(new WorkerOptions { Devices = ["cpu"], SystemMetricsSeconds = seconds }),
             writer, NullLogger<SystemSampler>.Instance);
 
+        long steps = 0;
         // Seconds per training step of one round, the run's points stored; with a sampler at `seconds`, or none.
         async Task<double> Round(double? seconds)
         {
@@ -63,6 +64,7 @@ public static class SamplingCost
             using (sampler?.Track(runId, [], () => sink.LastStep))
             {
                 var result = Trainer.Train(spec, data, sink, CancellationToken.None);
+                steps = result.Steps;
                 // The training thread's own time a step (the trainer's step clock), as logging-cost reports it.
                 double perStep = spec.BatchSize / result.Final["samples_per_s"];
                 if (sampler is not null) await sampler.StopAsync(CancellationToken.None);
@@ -105,7 +107,7 @@ public static class SamplingCost
         await writer.StopAsync(CancellationToken.None);
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
         {
-            steps_per_round = (long)Math.Ceiling(60000.0 / spec.BatchSize) * spec.MaxEpochs,
+            steps_per_round = steps,
             off_seconds_per_step = off, every_5s_seconds_per_step = every5, every_0_1s_seconds_per_step = every01,
             sample_wall_seconds = sampleWall, sample_cpu_seconds = sampleCpu,
         }));
