@@ -36,7 +36,7 @@ def sh(cmd):
 # ----------------------------------------------------------------------------------------------------------------
 # Workloads
 
-def workloads(quick, cifar, gpus):
+def workloads(quick, cifar, gpus, cpu):
     """(name, spec) pairs. The notes' runtime study (hps/00043), the batch-size study's network, a ResNet-18."""
     hps = {"name": "hyperspheres", "n": 2000 if quick else 20000, "p": 128 if quick else 1024,
            "d": 5 if quick else 50, "classes": 10, "noise": 0.1}
@@ -55,6 +55,11 @@ def workloads(quick, cifar, gpus):
                             "optimizer": {"name": "sgd_momentum_wdecay", "lr": 0.1, "regularization": 0.0005},
                             "batch_size": 256, "max_epochs": 1 if quick else 2, "log_every": 10}),
     ]
+    # The spec's GPU settings: bf16 autocast (also on the CPU), TF32 and cuDNN's autotuning (CUDA only).
+    resnet = out[2][1]
+    out.append(("ResNet-18 bf16", dict(resnet, name="gpu-resnet18-bf16", precision="bf16", cudnn_benchmark=not cpu)))
+    if not cpu:
+        out.append(("ResNet-18 tf32", dict(resnet, name="gpu-resnet18-tf32", precision="tf32", cudnn_benchmark=True)))
     for k in (2, 4):
         if gpus >= k:
             name, spec = out[0]
@@ -190,7 +195,7 @@ def main():
 
     only = {w.strip() for w in args.only.split(",") if w.strip()}
     rows = []
-    for name, spec in workloads(args.quick, cifar, gpus):
+    for name, spec in workloads(args.quick, cifar, gpus, cpu=not gpu):
         if only and name not in only:
             continue
         slug = spec["name"]

@@ -15,6 +15,7 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<RunMessage> RunMessages => Set<RunMessage>();
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<RungArrival> RungArrivals => Set<RungArrival>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -29,9 +30,13 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.Property(x => x.Status).HasMaxLength(16);
             e.HasIndex(x => new { x.Project, x.Number }).IsUnique();
             e.HasIndex(x => x.Status);
+            e.HasIndex(x => x.ForkOfRunId);
+            e.Property(x => x.ForkCheckpoint).HasMaxLength(64);
             e.Property(x => x.Tags).HasMaxLength(RunTags.MaxLength);
             e.Property(x => x.LaunchedBy).HasMaxLength(64);
             e.Property(x => x.CancelledBy).HasMaxLength(64);
+            e.Property(x => x.ProposedBy).HasMaxLength(16);
+            e.HasIndex(x => new { x.ExperimentId, x.SweepIndex }).IsUnique();
             e.Ignore(x => x.DisplayName);
         });
         b.Entity<MetricPoint>(e =>
@@ -73,6 +78,12 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
         b.Entity<RunMessage>(e =>
         {
             e.HasIndex(x => x.RunId);
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RungArrival>(e =>
+        {
+            e.HasIndex(x => new { x.RunId, x.RungEpoch }).IsUnique();
+            e.HasIndex(x => x.ExperimentId);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<WorkerHost>(e =>

@@ -23,8 +23,10 @@ public static class RunStatus
     public const string Failed = "failed";
     public const string Diverged = "diverged";
     public const string Cancelled = "cancelled";
+    /// <summary>Stopped by its sweep's early stopping (ASHA) at a rung, its reason in Error; its checkpoints kept.</summary>
+    public const string Stopped = "stopped";
 
-    public static readonly string[] Finished = [Completed, Failed, Diverged, Cancelled];
+    public static readonly string[] Finished = [Completed, Failed, Diverged, Cancelled, Stopped];
 
     public static bool IsFinished(string status) => Finished.Contains(status);
 }
@@ -61,6 +63,15 @@ public sealed class Run
     /// <summary>The model's parameters and forward FLOPs of one sample, from the spec at launch (null: not sized).</summary>
     public long? ParameterCount { get; set; }
     public long? FlopsPerSample { get; set; }
+    /// <summary>A tpe sweep's proposal this run is (0, 1, ...), unique in its experiment; null for other runs.</summary>
+    public int? SweepIndex { get; set; }
+    /// <summary>What proposed it: "tpe" (the model) or "random" (TPE's startup draws, or a redraw away from a pending run).</summary>
+    public string? ProposedBy { get; set; }
+    /// <summary>A fork's lineage (spec fork_from): the run it started from, which checkpoint, and where that stood.</summary>
+    public long? ForkOfRunId { get; set; }
+    public string? ForkCheckpoint { get; set; }
+    public int? ForkEpoch { get; set; }
+    public long? ForkStep { get; set; }
 
     public string DisplayName => NameOf(Project, Number);
 
@@ -105,6 +116,26 @@ public sealed class RunAttempt
     public string? DeviceModel { get; set; }
     /// <summary>libtorch's own report of its build (show_config, with the BLAS libraries loaded), for what the fields leave out.</summary>
     public string? TorchReport { get; set; }
+}
+
+/// <summary>
+/// A run of a sweep with early stopping reaching one of its rungs: the value of the sweep's metric it got there with.
+/// ASHA's decisions are recomputed from these rows alone (Asha.Rungs), ordered by <see cref="Id"/>, a database sequence
+/// that the hosts of a cluster share (their clocks may differ); (run, rung epoch) is unique, so the first value stored
+/// for a rung counts, and a run resumed from a checkpoint or a retried write changes no decision.
+/// </summary>
+public sealed class RungArrival
+{
+    public long Id { get; set; }
+    public long ExperimentId { get; set; }
+    public long RunId { get; set; }
+    /// <summary>The rung's epoch (min_epochs * reduction_factor^k).</summary>
+    public int RungEpoch { get; set; }
+    /// <summary>The epoch the value is of: the rung's, or a later one when the rung's could not be stored in time.</summary>
+    public int Epoch { get; set; }
+    /// <summary>Null for a value that is not finite (SQLite stores NaN as null).</summary>
+    public double? Value { get; set; }
+    public DateTime Time { get; set; }
 }
 
 /// <summary>A line the trainer wrote about a run (resumed from a checkpoint, stored a minimum, diverged).</summary>

@@ -67,6 +67,8 @@ public static class WebSetup
         app.MapRunLiveApi();
         app.MapCompareApi();
         app.MapExportApi();
+        app.MapAnalysisApi();
+        app.MapRuntimeApi();
         app.MapJobsDashboard();
         // Our own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none': no second header.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);

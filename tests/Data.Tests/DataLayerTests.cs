@@ -31,7 +31,7 @@ public abstract class DataLayerTests
 
         await using var db = Open(storage);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000014_WorkerHostFigures"],
+        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000013_AdaptiveSweeps", "20261206000014_WorkerHostFigures", "20261206000016_RunFork"],
             await db.Database.GetAppliedMigrationsAsync());
         var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
         Assert.Equal("hps/00001", run.DisplayName);

@@ -72,6 +72,11 @@ public class NativeBindingTests
 
         var shape = Assert.Throws<ArgumentException>(() => DeviceDataset.Create(new float[10], [3, 4], new long[3], "cpu"));
         Assert.Contains("holds 12 values but 10 were given", shape.Message);
+
+        var tf32 = Assert.Throws<NativeException>(() => model.SetPrecision(Precision.Tf32, cudnnBenchmark: false));
+        Assert.Contains("tf32 and cuDNN autotuning are CUDA settings; the model is on the CPU", tf32.Message);
+        Assert.Throws<NativeException>(() => model.SetPrecision(Precision.Fp32, cudnnBenchmark: true));
+        Assert.Contains("unknown precision 7", Assert.Throws<NativeException>(() => model.SetPrecision((Precision)7, false)).Message);
     }
 
     [Fact]

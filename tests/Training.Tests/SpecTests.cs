@@ -51,6 +51,18 @@ public class SpecTests
     }
 
     [Fact]
+    public void Precision_and_cudnn_autotuning_are_checked_against_the_device()
+    {
+        Assert.Contains("tf32 is a CUDA setting", Errors("""{"dataset":"hyperspheres","model":"mlp","precision":"tf32"}""")["precision"][0]);
+        Assert.Contains("unknown precision 'fp16'; one of fp32, tf32, bf16", Errors("""{"dataset":"hyperspheres","model":"mlp","precision":"fp16"}""")["precision"][0]);
+        Assert.Contains("CUDA devices only", Errors("""{"dataset":"hyperspheres","model":"mlp","cudnn_benchmark":true}""")["cudnn_benchmark"][0]);
+        var gpu = SpecJson.Parse("""{"dataset":"hyperspheres","model":"mlp","device":"cuda:0","precision":"tf32","cudnn_benchmark":true}""");
+        Assert.Equal(("tf32", true), (gpu.Precision, gpu.CudnnBenchmark));
+        Assert.Equal("bf16", SpecJson.Parse("""{"dataset":"hyperspheres","model":"mlp","precision":"bf16"}""").Precision);
+        Assert.Equal("fp32", SpecJson.Parse("""{"dataset":"hyperspheres","model":"mlp"}""").Precision);
+    }
+
+    [Fact]
     public void Unknown_names_and_keys_are_refused_with_their_path()
     {
         Assert.Contains("unknown model 'vgg'", Errors("""{"dataset":"hyperspheres","model":"vgg"}""")["model.name"][0]);

@@ -66,7 +66,7 @@ public class SweepTests
         Assert.Contains("unknown key", Errors("""{"parameters": {"optimizer.lrr": [0.1]}}""")["sweep.parameters.optimizer.lrr"].Single());
         Assert.Contains("needs num", Errors("""{"parameters": {"optimizer.lr": {"min": 0.1, "max": 1}}}""")["sweep.parameters.optimizer.lr"].Single());
         Assert.Contains("count", Errors("""{"method": "random", "parameters": {"seed": [1, 2]}}""")["sweep.count"].Single());
-        Assert.Contains("grid or random", Errors("""{"method": "bayes", "parameters": {"seed": [1]}}""")["sweep.method"].Single());
+        Assert.Contains("grid, random or tpe", Errors("""{"method": "bayes", "parameters": {"seed": [1]}}""")["sweep.method"].Single());
         Assert.Contains("at most 2,000", Errors("""{"parameters": {"seed": {"min": 0, "max": 99}, "batch_size": {"min": 1, "max": 100}}}""")["sweep.parameters"].Single());
         Assert.Contains("at least one", Errors("""{"parameters": {}}""")["sweep.parameters"].Single());
     }

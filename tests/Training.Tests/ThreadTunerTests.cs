@@ -106,6 +106,22 @@ public sealed class ThreadTunerTests : IDisposable
     }
 
     [Fact]
+    public void A_measurement_older_than_a_week_is_taken_again()
+    {
+        var policy = new ThreadPolicy(0, 2, Cache);
+        Train(Spec(), policy);
+        var stale = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Cache))!.AsObject();
+        foreach (var (_, entry) in stale) entry!["Measured"] = DateTime.UtcNow - ThreadTuner.CacheLifetime - TimeSpan.FromHours(1);
+        File.WriteAllText(Cache, stale.ToJsonString());
+
+        var (_, rec) = Train(Spec(), policy);
+
+        Assert.Contains("measured for this model on this host in", rec.ThreadLine);
+        using var file = JsonDocument.Parse(File.ReadAllText(Cache));
+        Assert.True(DateTime.UtcNow - file.RootElement.EnumerateObject().Single().Value.GetProperty("Measured").GetDateTime() < TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
     public void Training_Threads_is_applied_on_the_training_thread_without_measuring()
     {
         var (result, rec) = Train(Spec(), new ThreadPolicy(Fixed: 3, Max: 2, Cache));

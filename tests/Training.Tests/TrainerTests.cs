@@ -64,6 +64,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Bf16_rounds_the_forward_passes_and_still_learns_as_fp32_does()
+    {
+        var (fp32Result, fp32) = Train(Spec(epochs: 3));
+        var (bf16Result, bf16) = Train(Spec(epochs: 3) with { Precision = "bf16" });
+
+        Assert.Equal(TrainOutcome.Completed, bf16Result.Outcome);
+        var a = fp32.Values("loss");
+        var b = bf16.Values("loss");
+        Assert.NotEqual(a, b);   // bfloat16 keeps 8 bits of mantissa: the losses differ from the first step
+        Assert.InRange(b[0], a[0] * 0.97, a[0] * 1.03);   // same weights, only the rounding differs
+        Assert.True(b.TakeLast(10).Average() < 0.5 * b.Take(10).Average(), $"loss should fall: {b.Take(10).Average()} -> {b.TakeLast(10).Average()}");
+        Assert.True(double.IsFinite(bf16Result.Final["val_loss"]));
+        Assert.InRange(bf16Result.Final["val_accuracy"], fp32Result.Final["val_accuracy"] - 0.05, 1.0);
+    }
+
+    [Fact]
     public async Task Runs_with_dropout_reproduce_their_curve_even_while_other_runs_train_beside_them()
     {
         var spec = Spec(epochs: 2) with { Model = new ModelSpec { Name = "mlp", LayerSize = [32, 16], Dropout = 0.3 } };

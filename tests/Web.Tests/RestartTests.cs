@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using Dashboard.Data;
 using Microsoft.EntityFrameworkCore;
@@ -78,6 +79,74 @@ public sealed class RestartTests : IDisposable
         // One point per step from 1 to the last, none twice, none missing.
         var steps = await check.MetricPoints.Where(p => p.RunId == id && p.Key == "loss").OrderBy(p => p.Step).Select(p => p.Step).ToListAsync();
         Assert.Equal(Enumerable.Range(1, 8 * 4800 / 8).Select(i => (long)i), steps);
+    }
+
+    [Fact]
+    public async Task A_dashboard_killed_mid_sweep_decides_nothing_twice_and_finishes_the_tpe_budget_when_started_again()
+    {
+        string url = FreeUrl();
+        var storage = new StorageOptions { DataDir = _dataDir };
+        long experiment;
+        Dictionary<long, string?> stoppedBefore;
+        using (var first = await DashboardRun.StartAsync(url, _dataDir))
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            var response = await client.PostSpecAsync("""
+                { "name": "adaptive", "dataset": { "name": "hyperspheres", "n": 3000, "p": 8, "d": 2, "classes": 2 },
+                  "model": { "name": "mlp", "layer_size": [32] }, "batch_size": 8, "max_epochs": 3, "checkpoint": { "every": 1 },
+                  "sweep": { "method": "tpe", "budget": 6, "parallel": 2,
+                             "parameters": { "optimizer.lr": { "min": 0.000001, "max": 0.1, "distribution": "log_uniform" } },
+                             "early_stop": { "type": "asha", "metric": "val_loss", "min_epochs": 1, "reduction_factor": 3 } } }
+                """);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            experiment = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("experiment_id").GetInt64();
+            // Killed once some runs have reached the first rung and a proposal was made after one ended.
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (true)
+            {
+                await using var db = DataServices.Open(storage);
+                int arrivals = await db.RungArrivals.CountAsync(a => a.ExperimentId == experiment);
+                int runs = await db.Runs.CountAsync(r => r.ExperimentId == experiment);
+                if (arrivals >= 3 && runs >= 3) break;
+                Assert.True(DateTime.UtcNow < deadline, $"the sweep did not get going: {arrivals} rung values, {runs} runs");
+                await Task.Delay(100);
+            }
+            await using var seen = DataServices.Open(storage);
+            stoppedBefore = await seen.Runs.AsNoTracking().Where(r => r.ExperimentId == experiment && r.Status == RunStatus.Stopped)
+                .ToDictionaryAsync(r => r.Id, r => r.Error);
+        }   // SIGKILL: runs left marked running, maybe a rung stored and its run not yet stopped
+
+        using var second = await DashboardRun.StartAsync(url, _dataDir);
+        var end = DateTime.UtcNow.AddSeconds(150);
+        List<Run> all;
+        while (true)
+        {
+            await using var db = DataServices.Open(storage);
+            all = await db.Runs.AsNoTracking().Where(r => r.ExperimentId == experiment).OrderBy(r => r.SweepIndex).ToListAsync();
+            if (all.Count == 6 && all.All(r => RunStatus.IsFinished(r.Status))) break;
+            Assert.True(DateTime.UtcNow < end, $"not finished: {string.Join(", ", all.Select(r => $"{r.SweepIndex} {r.Status}"))}");
+            await Task.Delay(200);
+        }
+        await Task.Delay(1000);
+
+        await using var check = DataServices.Open(storage);
+        // The budget exactly: each proposal index once.
+        all = await check.Runs.AsNoTracking().Where(r => r.ExperimentId == experiment).OrderBy(r => r.SweepIndex).ToListAsync();
+        Assert.Equal([0, 1, 2, 3, 4, 5], all.Select(r => r.SweepIndex!.Value));
+        // What was stopped before the kill is stopped still, for the same reason.
+        foreach (var (id, error) in stoppedBefore) Assert.Equal(error, all.Single(r => r.Id == id).Error);
+        // Every run ended as the stored rung values decide, recomputed now: none stopped that they let go on, none
+        // that they stopped left to complete.
+        var spec = System.Text.Json.JsonSerializer.Deserialize<Dashboard.Training.Specs.SweepSpec>(
+            (await check.Experiments.FindAsync(experiment))!.Sweep!, Dashboard.Training.Specs.SpecJson.Options)!.EarlyStop!;
+        var rows = await Dashboard.Training.Worker.EarlyStopping.ValuesAsync(check, experiment);
+        foreach (var run in all)
+        {
+            var decision = Dashboard.Training.Specs.Asha.Decide(spec, rows, run.Id.ToString());
+            Assert.True(run.Status is RunStatus.Stopped or RunStatus.Completed or RunStatus.Diverged, $"{run.DisplayName}: {run.Status} {run.Error}");
+            if (run.Status == RunStatus.Stopped) Assert.Equal($"{decision!.StoppedText}: {decision.Reason}", run.Error);
+            if (run.Status == RunStatus.Completed) Assert.False(decision?.Stop ?? false, $"{run.DisplayName} completed though stopped: {decision?.Reason}");
+        }
     }
 
     private static string FreeUrl()

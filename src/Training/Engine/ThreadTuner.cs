@@ -30,6 +30,12 @@ public sealed record ThreadChoice(int Threads, string Description, IReadOnlyDict
 public static class ThreadTuner
 {
     private const double MinSecondsPerCandidate = 0.15;
+    /// <summary>
+    /// A measurement is taken again after this long: one made while the host was busy with something else should not
+    /// decide its runs for ever.
+    /// </summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(7);
+
     /// <summary>A step longer than this is not timed at each count: the run takes every thread it may.</summary>
     private const double LongStep = 1.0;
     private static readonly Lock CacheLock = new();
@@ -45,7 +51,8 @@ public static class ThreadTuner
         if (batch < 2) return new(max, $"threads: {max} (a batch of one is too small to measure)", Empty);
 
         var key = Key(spec, graph, batch, max);
-        if (ReadCache(policy.CacheFile).TryGetValue(key, out var cached) && cached.Threads is >= 1 && cached.Threads <= max)
+        if (ReadCache(policy.CacheFile).TryGetValue(key, out var cached) && cached.Threads is >= 1 && cached.Threads <= max
+            && DateTime.UtcNow - cached.Measured < CacheLifetime)
             return new(cached.Threads, $"threads: {cached.Threads}, measured for this model on this host earlier " +
                 $"({Describe(cached.SamplesPerSecond)}); delete {policy.CacheFile} to measure again", Empty);
 

@@ -79,6 +79,7 @@ public static class Trainer
         }
         var seed = unchecked((ulong)spec.Seed);
         using var model = NativeModel.Create(graph, devices, seed);
+        model.SetPrecision(Enum.Parse<Precision>(spec.Precision, ignoreCase: true), spec.CudnnBenchmark);
         using var optimizers = CreateOptimizers(model, spec.Optimizer);
 
         var checkpoints = context.CheckpointDir is { } dir ? new Checkpoints(dir, spec) : null;

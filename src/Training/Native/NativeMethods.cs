@@ -85,6 +85,9 @@ internal static partial class NativeMethods
     [LibraryImport(Lib, EntryPoint = "dn_model_reseed")]
     public static partial int ModelReseed(ModelHandle model, ulong seed);
 
+    [LibraryImport(Lib, EntryPoint = "dn_model_set_precision")]
+    public static partial int ModelSetPrecision(ModelHandle model, int precision, int cudnnBenchmark);
+
     [LibraryImport(Lib, EntryPoint = "dn_model_free")]
     public static partial void ModelFree(IntPtr model);
 

@@ -59,6 +59,10 @@ public sealed class NativeModel : IDisposable
     /// <summary>Seeds this run's dropout and augmentation draws (its own generator on the CPU).</summary>
     public void Reseed(ulong seed) => NativeMethods.Check(NativeMethods.ModelReseed(Handle, seed));
 
+    /// <summary>The arithmetic of the forward passes (api.h, dn_precision) and cuDNN's autotuning (CUDA only).</summary>
+    public void SetPrecision(Precision precision, bool cudnnBenchmark) =>
+        NativeMethods.Check(NativeMethods.ModelSetPrecision(Handle, (int)precision, cudnnBenchmark ? 1 : 0));
+
     /// <summary>Training steps taken, counted by the shim (restored from a checkpoint).</summary>
     public long GlobalStep()
     {
@@ -151,6 +155,9 @@ public sealed class NativeModel : IDisposable
 }
 
 public enum DistanceKernel { Rbf = 0, Tanh = 1 }
+
+/// <summary>As api.h's dn_precision; the spec names them fp32, tf32, bf16.</summary>
+public enum Precision { Fp32 = 0, Tf32 = 1, Bf16 = 2 }
 
 /// <param name="FirstNonFiniteStep">The model's own step count (1-based) of the first NaN/Inf loss, if any.</param>
 public readonly record struct StepStats(double LossSum, long Correct, long Samples, long Steps, long? FirstNonFiniteStep, double LastLoss)

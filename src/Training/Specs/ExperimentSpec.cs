@@ -40,6 +40,18 @@ public sealed record ExperimentSpec
     public string Device { get; init; } = "cpu";
     public int NumGpu { get; init; } = 1;
     public CheckpointSpec Checkpoint { get; init; } = new();
+    /// <summary>
+    /// fp32, tf32 (CUDA: matmuls and convolutions in TF32) or bf16 (autocast: forward passes in bfloat16, weights and
+    /// optimizer state in fp32), on <see cref="SpecValidator.Precisions"/>.
+    /// </summary>
+    public string Precision { get; init; } = "fp32";
+    /// <summary>cuDNN times its convolution algorithms for each new input shape and keeps the fastest (CUDA only).</summary>
+    public bool CudnnBenchmark { get; init; }
+    /// <summary>
+    /// A fork: start from another run's checkpoint, "project/NNNNN@epoch-NNNN" or "...@best", with its weights and
+    /// optimizer state, going on at the step after it. Training settings may differ from that run's; the model may not.
+    /// </summary>
+    public string? ForkFrom { get; init; }
     /// <summary>Log step metrics every this many steps; each log is one read back from the device.</summary>
     public int LogEvery { get; init; } = 1;
     /// <summary>Queue order: a higher priority trains before everything queued with a lower one; FIFO within one.</summary>

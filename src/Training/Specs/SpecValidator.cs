@@ -10,6 +10,7 @@ public static partial class SpecValidator
     public static readonly string[] Models = ["mlp", "cnn", "simple_cnn", "resnet18", "resnet34", "mobilenet_v2"];
     public static readonly string[] Kernels = ["rbf", "tanh"];
     public static readonly string[] Stems = ["auto", "imagenet", "cifar"];
+    public static readonly string[] Precisions = ["fp32", "tf32", "bf16"];
     public static readonly string[] ParamGroups = [ModelGraph.Body, ModelGraph.Head];
     /// <summary>Epoch metrics a best checkpoint can be chosen by.</summary>
     public static readonly string[] EpochMetrics = [.. Dashboard.Data.Metrics.MetricCatalogue.PerEpoch.Where(k => k != Dashboard.Data.Metrics.MetricCatalogue.EpochTime).Select(k => k.Name)];
@@ -58,6 +59,12 @@ public static partial class SpecValidator
         if (s.Priority is < -ExperimentSpec.MaxPriority or > ExperimentSpec.MaxPriority)
             e.Add("priority", $"must be between -{ExperimentSpec.MaxPriority} and {ExperimentSpec.MaxPriority}");
         if (!DeviceRegex().IsMatch(s.Device ?? "")) e.Add("device", "must be cpu or cuda:N");
+        if (s.ForkFrom is { } fork && ForkReference.Parse(fork) is null)
+            e.Add("fork_from", "must name a run's checkpoint: project/NNNNN@epoch-NNNN or project/NNNNN@best (the run page lists them)");
+        bool cuda = (s.Device ?? "").StartsWith("cuda:");
+        if (!Precisions.Contains(s.Precision)) e.Add("precision", $"unknown precision '{s.Precision}'; one of {string.Join(", ", Precisions)}");
+        else if (s.Precision == "tf32" && !cuda) e.Add("precision", "tf32 is a CUDA setting (Ampere GPUs or newer); on the CPU use fp32 or bf16");
+        if (s.CudnnBenchmark && !cuda) e.Add("cudnn_benchmark", "cuDNN autotuning applies to CUDA devices only");
     }
 
     private static void ValidateOptimizer(OptimizerSpec o, string path, SpecErrors e)

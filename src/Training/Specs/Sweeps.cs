@@ -19,8 +19,27 @@ public sealed record SweepSpec
     /// <summary>random: seed of the draws (default: the spec's seed), so that a preview shows the runs a launch makes.</summary>
     public long? Seed { get; init; }
     public Dictionary<string, JsonElement> Parameters { get; init; } = [];
+    /// <summary>tpe: how many runs in all, proposed one after another from the finished ones.</summary>
+    public int? Budget { get; init; }
+    /// <summary>tpe: how many of its runs train (or wait to) at a time; default 1.</summary>
+    public int? Parallel { get; init; }
+    /// <summary>tpe: the epoch metric a run is judged by (its last value, as Optuna ranks a pruned trial); default the early_stop metric, else val_loss.</summary>
+    public string? Metric { get; init; }
+    /// <summary>tpe: max or min; null picks max for accuracies and average precision, min otherwise.</summary>
+    public string? Mode { get; init; }
+    /// <summary>Any method: stop runs that fall behind at the rungs (ASHA).</summary>
+    public AshaSpec? EarlyStop { get; init; }
 
-    public static readonly string[] Methods = ["grid", "random"];
+    public static readonly string[] Methods = ["grid", "random", "tpe"];
+
+    /// <summary>The metric TPE ranks its runs by.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string Objective => Metric ?? EarlyStop?.Metric ?? "val_loss";
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Maximise => Mode is null ? Dashboard.Data.Metrics.MetricCatalogue.Describe(Objective).HigherIsBetter : Mode == "max";
+
+    /// <summary>TPE's runs at a time.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public int ParallelRuns => Math.Min(Parallel ?? 1, Budget ?? 1);
     public static readonly string[] Distributions = ["uniform", "log_uniform", "int_uniform"];
     /// <summary>Far above the notes' largest grid (width x depth x size x seeds, a few hundred runs).</summary>
     public const int MaxRuns = 2000;
@@ -29,6 +48,10 @@ public sealed record SweepSpec
 /// <summary>One run of an experiment: its spec, and the values its sweep set (empty for a single run).</summary>
 public sealed record PlannedRun(ExperimentSpec Spec, IReadOnlyDictionary<string, JsonNode?> Params)
 {
+    /// <summary>tpe: the proposal's place in the sweep (0, 1, ...) and whether the model or a random draw made it.</summary>
+    public int? SweepIndex { get; init; }
+    public string? ProposedBy { get; init; }
+
     public string ParamsJson() => new JsonObject(Params.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString();
 }
 
@@ -39,8 +62,10 @@ public static class Sweeps
     {
         if (spec.Sweep is not { } sweep) return [new PlannedRun(spec, new Dictionary<string, JsonNode?>())];
         var errors = new SpecErrors();
-        var dimensions = Dimensions(sweep, spec.Seed, errors);
+        sweep = Complete(spec).Sweep!;
+        var dimensions = Dimensions(sweep, spec, errors);
         if (errors.Any) throw new InvalidSpecException(errors);
+        if (sweep.Method == "tpe") return FirstProposals(spec, sweep);
 
         var assignments = sweep.Method == "grid" ? Grid(dimensions) : Draw(dimensions, sweep.Count!.Value, new Random(unchecked((int)(sweep.Seed ?? spec.Seed))));
         // Every field, so that a sweep over model.name keeps what the spec gives for each kind (the cnn's width).
@@ -72,6 +97,78 @@ public static class Sweeps
         return runs;
     }
 
+    /// <summary>The spec with its early_stop's max_epochs filled in from the runs' max_epochs when left out.</summary>
+    public static ExperimentSpec Complete(ExperimentSpec spec) =>
+        spec.Sweep is { EarlyStop: { MaxEpochs: 0 } stop } sweep
+            ? spec with { Sweep = sweep with { EarlyStop = stop with { MaxEpochs = spec.MaxEpochs } } }
+            : spec;
+
+    /// <summary>
+    /// TPE's first <see cref="SweepSpec.ParallelRuns"/> runs: nothing has finished, so they are its startup draws, each
+    /// proposed with the ones before it pending, as the proposals after them will be.
+    /// </summary>
+    private static IReadOnlyList<PlannedRun> FirstProposals(ExperimentSpec spec, SweepSpec sweep)
+    {
+        // Later proposals are made as runs end, where a bad value could only stall the sweep: every choice and both
+        // ends of every range are tried now, so that a value the spec refuses is answered at its parameter at launch.
+        var errors = new SpecErrors();
+        foreach (var p in SearchSpace(sweep))
+        {
+            IEnumerable<JsonNode?> values = p.Distribution == TpeDistribution.Choice ? p.Choices
+                : p.IsInteger ? [JsonValue.Create((long)p.Min), JsonValue.Create((long)p.Max)]
+                : [JsonValue.Create(p.Min), JsonValue.Create(p.Max)];
+            foreach (var value in values)
+            {
+                try { Build(spec, new Dictionary<string, JsonNode?> { [p.Key] = value?.DeepClone() }); }
+                catch (InvalidSpecException e)
+                {
+                    foreach (var (field, messages) in e.Errors.ToDictionary()) foreach (var m in messages) errors.Add(field, m);
+                    break;
+                }
+            }
+        }
+        if (errors.Any) throw new InvalidSpecException(errors);
+        var runs = new List<PlannedRun>();
+        for (int i = 0; i < sweep.ParallelRuns; i++)
+            runs.Add(Propose(spec, sweep, [], [.. runs.Select(r => r.Params)]));
+        return runs;
+    }
+
+    /// <summary>
+    /// The next run of a tpe sweep, given every earlier run: those finished with their objective (NaN: failed, or no
+    /// value of the metric), and the rest pending. Its index is their number, so that a proposal made again (a job run
+    /// twice, a process restarted) is made for the same place. A proposal that makes a bad spec throws
+    /// <see cref="InvalidSpecException"/>.
+    /// </summary>
+    public static PlannedRun Propose(ExperimentSpec spec, SweepSpec sweep, IReadOnlyList<TpeTrial> finished,
+        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> pending)
+    {
+        // Optuna's and hyperopt's 10 (20) random trials before the model would leave a small budget to random search:
+        // at most a third of it, at least 2 (the model needs a good and a bad group), at most 10.
+        int startup = Math.Clamp((sweep.Budget ?? 0) / 3, 2, 10);
+        var proposal = Tpe.Propose(SearchSpace(sweep), finished, pending, sweep.Maximise, sweep.Seed ?? spec.Seed, new TpeOptions(Startup: startup));
+        var run = Build(spec, proposal.Params);
+        return run with { SweepIndex = proposal.Index, ProposedBy = proposal.FromModel ? "tpe" : "random" };
+    }
+
+    /// <summary>The spec with one assignment of the sweep's values set, and the values that apply to it.</summary>
+    private static PlannedRun Build(ExperimentSpec spec, IReadOnlyDictionary<string, JsonNode?> assignment)
+    {
+        var json = JsonNode.Parse(SpecJson.SerializeAll(spec with { Sweep = null }))!.AsObject();
+        foreach (var (key, value) in assignment) Set(json, key, value?.DeepClone());
+        try
+        {
+            var run = SpecJson.Parse(json.ToJsonString());
+            return new PlannedRun(run, assignment.Where(kv => SpecApplicability.Applies(run, kv.Key)).ToDictionary());
+        }
+        catch (InvalidSpecException e)
+        {
+            var errors = new SpecErrors();
+            Report(e.Errors, assignment, errors);
+            throw new InvalidSpecException(errors);
+        }
+    }
+
     /// <summary>
     /// A sweep's parameters as TPE's search space, read as a random sweep reads them: a list (or a single value) is a
     /// choice, a range is drawn from its distribution. A bad parameter throws <see cref="InvalidSpecException"/> naming it.
@@ -95,10 +192,35 @@ public static class Sweeps
     }
 
     /// <summary>The number of runs, checked without building them, for the form's preview and the size limit.</summary>
-    private static List<(string Key, Dimension Values)> Dimensions(SweepSpec sweep, long specSeed, SpecErrors errors)
+    private static List<(string Key, Dimension Values)> Dimensions(SweepSpec sweep, ExperimentSpec spec, SpecErrors errors)
     {
         var dims = new List<(string, Dimension)>();
-        if (!SweepSpec.Methods.Contains(sweep.Method)) errors.Add("sweep.method", "must be grid or random");
+        if (!SweepSpec.Methods.Contains(sweep.Method)) errors.Add("sweep.method", "must be grid, random or tpe");
+        if (sweep.EarlyStop is { } stop)
+        {
+            stop.Validate("sweep.early_stop", errors);
+            if (stop.MaxEpochs > spec.MaxEpochs)
+                errors.Add("sweep.early_stop.max_epochs", $"{stop.MaxEpochs} exceeds the runs' max_epochs ({spec.MaxEpochs}): no run would reach the last rungs");
+        }
+        if (sweep.Method == "tpe")
+        {
+            if (sweep.Budget is not { } budget || budget < 1 || budget > SweepSpec.MaxRuns)
+                errors.Add("sweep.budget", $"a tpe sweep needs a budget, the runs in all, between 1 and {SweepSpec.MaxRuns}");
+            if (sweep.Parallel is { } parallel && (parallel < 1 || parallel > (sweep.Budget ?? SweepSpec.MaxRuns)))
+                errors.Add("sweep.parallel", "must be at least 1 and at most the budget");
+            if (!SpecValidator.EpochMetrics.Contains(sweep.Objective))
+                errors.Add(sweep.Metric is null ? "sweep.early_stop.metric" : "sweep.metric", $"unknown metric '{sweep.Objective}'; one of {string.Join(", ", SpecValidator.EpochMetrics)}");
+            if (sweep.Mode is not (null or "max" or "min")) errors.Add("sweep.mode", "must be max or min");
+            // Its later runs are made by the proposal job, which does not copy a fork's checkpoint (the launch does).
+            if (spec.ForkFrom is not null) errors.Add("sweep.method", "a tpe sweep cannot fork from a checkpoint; use a grid or random sweep of forks");
+        }
+        else
+        {
+            if (sweep.Budget is not null) errors.Add("sweep.budget", "only a tpe sweep takes a budget");
+            if (sweep.Parallel is not null) errors.Add("sweep.parallel", "only a tpe sweep takes parallel; a grid or random sweep queues every run at once");
+            if (sweep.Metric is not null) errors.Add("sweep.metric", "only a tpe sweep takes a metric to optimise (early stopping names its own)");
+            if (sweep.Mode is not null) errors.Add("sweep.mode", "only a tpe sweep takes a mode");
+        }
         if (sweep.Parameters.Count == 0) errors.Add("sweep.parameters", "name at least one dotted key to vary, e.g. \"optimizer.lr\"");
         foreach (var (key, element) in sweep.Parameters)
         {
@@ -123,6 +245,7 @@ public static class Sweeps
                 errors.Add("sweep.parameters", $"the grid has {size:N0} runs; at most {SweepSpec.MaxRuns:N0} in one sweep");
         }
         if (sweep.Count is not null && sweep.Method == "grid") errors.Add("sweep.count", "only a random sweep takes a count; a grid runs every combination");
+        if (sweep.Count is not null && sweep.Method == "tpe") errors.Add("sweep.count", "a tpe sweep takes a budget (runs in all), not a count");
         return dims;
     }
 

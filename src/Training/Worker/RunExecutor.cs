@@ -40,7 +40,7 @@ public sealed class RunExecutor(
         var resumed = resumeFrom is null ? null : Checkpoints.StateOf(resumeFrom);
         var (claim, notClaimed) = await ClaimAsync(runId, resumed, ct);
         if (claim is null) return notClaimed;
-        var (spec, attemptId, lease) = claim;
+        var (spec, attemptId, lease, earlyStopping) = claim;
         using var gpus = lease;
         _writer.Fence(runId, attemptId);
         _events.Publish(new RunEvent(runId, RunEventKind.StatusChanged));
@@ -52,10 +52,12 @@ public sealed class RunExecutor(
         // Three ways to stop: the host shutting down (ct: the run goes back to the queue), a cancel request, or another
         // host having taken the run over.
         using var cancel = cancellation.Register(runId, attemptId);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token);
+        // A fourth: the sweep's early stopping, decided at the run's epoch ends (RunSink).
+        using var sink = new RunSink(runId, attemptId, _dbs, _writer, _events, _log, earlyStopping);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, cancel.Token, sink.StopToken);
         try
         {
-            var sink = new RunSink(runId, attemptId, _dbs, _writer, _events, _log);
+            await sink.CheckStoppedAsync(ct);
             // Ends with training, before the flush below: no sample of this attempt comes after its end is recorded.
             using var sampled = sampler.Track(runId, lease.Gpus, () => sink.LastStep);
             // Training blocks its thread for the whole run; keep it off the thread pool.
@@ -82,11 +84,12 @@ public sealed class RunExecutor(
                 _ => (RunStatus.Queued, null),
             };
             if (result.Outcome == TrainOutcome.Diverged) error = $"loss became NaN or infinite at step {result.DivergedAtStep}";
-            if (result.Outcome == TrainOutcome.Cancelled) (status, error) = Stopped(cancel);
+            if (result.Outcome == TrainOutcome.Cancelled) (status, error) = Stopped(cancel, sink, ct);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            (status, error) = Stopped(cancel);
+            await sink.Drain();
+            (status, error) = Stopped(cancel, sink, ct);
         }
         catch (Exception e)
         {
@@ -127,7 +130,7 @@ public sealed class RunExecutor(
         return recorded ? Outcome.Done : Outcome.HeldElsewhere;
     }
 
-    private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease);
+    private sealed record Claim(ExperimentSpec Spec, long AttemptId, DeviceAllocator.Lease Lease, EarlyStopping? EarlyStopping);
 
     /// <summary>
     /// Takes the run for this host: its devices, then in one transaction the status (only from queued, or from
@@ -219,7 +222,10 @@ public sealed class RunExecutor(
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             // The GPUs this host gave it: the spec's own when they were free.
-            return (new Claim(spec with { Device = lease.Device }, attempt.Id, lease), Outcome.Done);
+            var sweep = await db.Experiments.Where(e => e.Id == run.ExperimentId).Select(e => e.Sweep).FirstOrDefaultAsync(ct);
+            var earlyStop = sweep is null ? null : System.Text.Json.JsonSerializer.Deserialize<SweepSpec>(sweep, SpecJson.Options)?.EarlyStop;
+            return (new Claim(spec with { Device = lease.Device }, attempt.Id, lease,
+                earlyStop is null ? null : new EarlyStopping(run.ExperimentId, runId, earlyStop, _dbs)), Outcome.Done);
         }
         catch
         {
@@ -304,10 +310,13 @@ public sealed class RunExecutor(
         }
     }
 
-    private static (string Status, string Error) Stopped(RunCancellation.Registration cancel) =>
+    private static (string Status, string Error) Stopped(RunCancellation.Registration cancel, RunSink sink, CancellationToken shutdown) =>
         cancel.Superseded ? (RunStatus.Running, "taken over by another host")
         : cancel.Requested ? (RunStatus.Cancelled, "cancelled on request")
-        : (RunStatus.Queued, "interrupted by the host shutting down; it will start again");
+        // Stopped by its sweep, even if the host began shutting down meanwhile: the decision is stored and final.
+        : sink.StoppedBy is { } asha ? (RunStatus.Stopped, $"{asha.StoppedText}: {asha.Reason}")
+        : shutdown.IsCancellationRequested ? (RunStatus.Queued, "interrupted by the host shutting down; it will start again")
+        : (RunStatus.Queued, "interrupted; it will start again");
 
     /// <summary>"project/00003" is that run's last checkpoint; anything else is a checkpoint file.</summary>
     private string ResolveCheckpoint(string reference)

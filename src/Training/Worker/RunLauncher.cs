@@ -18,6 +18,8 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
     public async Task<Launched> LaunchAsync(ExperimentSpec spec, IReadOnlyList<PlannedRun> runs, string? launchedBy, CancellationToken ct = default)
     {
         Confinement.Check(runs.Select(r => r.Spec), training.Value, storage.DataDir);
+        // Stored with early_stop's max_epochs filled in, as the worker and the sweep page read it.
+        spec = Sweeps.Complete(spec);
         await using var db = await dbs.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
@@ -27,23 +29,70 @@ public sealed class RunLauncher(IDbContextFactory<DashboardDb> dbs, IBackgroundJ
             Name = spec.Name, Spec = SpecJson.SerializeFor(spec, [spec, .. runs.Select(r => r.Spec)]), CreatedAt = now,
             Sweep = spec.Sweep is null ? null : System.Text.Json.JsonSerializer.Serialize(spec.Sweep, SpecJson.Options),
         };
+        var forks = await ForkSourcesAsync(db, runs, ct);
         var next = (await db.Runs.Where(r => r.Project == spec.Name).MaxAsync(r => (int?)r.Number, ct) ?? 0) + 1;
         foreach (var planned in runs)
+        {
+            var fork = planned.Spec.ForkFrom is { } from ? forks[from] : null;
             experiment.Runs.Add(new Run
             {
                 Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(planned.Spec), CreatedAt = now,
                 MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(), LaunchedBy = launchedBy,
                 ParameterCount = Models.ModelSizes.TryOf(planned.Spec)?.ParameterCount,
                 FlopsPerSample = Models.ModelSizes.TryOf(planned.Spec)?.FlopsPerSample,
+                SweepIndex = planned.SweepIndex, ProposedBy = planned.ProposedBy,
+                ForkOfRunId = fork?.Parent.Id, ForkCheckpoint = fork?.Reference.Checkpoint, ForkEpoch = fork?.State.Epoch, ForkStep = fork?.State.Step,
             });
+        }
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(ct);
+        CopyForkCheckpoints(experiment.Runs, forks);
         await tx.CommitAsync(ct);
 
         var ids = experiment.Runs.Select(r => r.Id).ToList();
         await QueueAsync(experiment.Runs.Select(r => new Queued(r.Id, spec.Priority)), ct);
         foreach (var id in ids) events.Publish(new RunEvent(id, RunEventKind.StatusChanged));
         return new Launched(experiment.Id, ids, experiment.Runs.Select(r => r.DisplayName).ToList());
+    }
+
+    /// <summary>The checkpoint of each fork_from the runs name; one that went since the launch checks ran is refused.</summary>
+    private async Task<Dictionary<string, ForkSource>> ForkSourcesAsync(DashboardDb db, IReadOnlyList<PlannedRun> runs, CancellationToken ct)
+    {
+        var sources = new Dictionary<string, ForkSource>(StringComparer.Ordinal);
+        var errors = new SpecErrors();
+        foreach (var reference in runs.Select(r => r.Spec.ForkFrom).OfType<string>().Distinct())
+        {
+            var (source, error) = await ForkSource.FindAsync(db, storage, reference, ct);
+            if (source is null) errors.Add("fork_from", error!);
+            else sources[reference] = source;
+        }
+        if (errors.Any) throw new InvalidSpecException(errors);
+        return sources;
+    }
+
+    /// <summary>
+    /// Gives each fork its starting checkpoint before its job exists (inside the launch's transaction: a copy that
+    /// fails leaves no run behind that would train from scratch instead).
+    /// </summary>
+    private void CopyForkCheckpoints(IEnumerable<Run> runs, Dictionary<string, ForkSource> forks)
+    {
+        var copied = new List<string>();
+        try
+        {
+            foreach (var run in runs.Where(r => r.ForkOfRunId is not null))
+            {
+                var dir = storage.CheckpointDir(run.Id);
+                copied.Add(dir);
+                forks[SpecJson.Parse(run.Spec).ForkFrom!].CopyTo(dir);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            foreach (var dir in copied.Where(Directory.Exists)) Directory.Delete(dir, recursive: true);
+            var errors = new SpecErrors();
+            errors.Add("fork_from", $"the checkpoint could not be copied for the new run: {e.Message}");
+            throw new InvalidSpecException(errors);
+        }
     }
 
     /// <summary>New runs with the specs and sweep values of earlier ones, each numbered next in its project.</summary>

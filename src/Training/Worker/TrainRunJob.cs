@@ -10,7 +10,7 @@ namespace Dashboard.Training.Worker;
 /// is in <see cref="RunExecutor"/>. Idempotent: a job for a run that is finished, or trained by a living host, does
 /// nothing but look again later.
 /// </summary>
-public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs, IHostApplicationLifetime host)
+public sealed class TrainRunJob(RunExecutor executor, TpeProposer proposer, IBackgroundJobClient jobs, IHostApplicationLifetime host)
 {
     /// <summary>A run waiting for GPUs here is looked at again this much later, keeping its place in its queue.</summary>
     public static readonly TimeSpan GpuRetry = TimeSpan.FromSeconds(5);
@@ -33,6 +33,9 @@ public sealed class TrainRunJob(RunExecutor executor, IBackgroundJobClient jobs,
         var outcome = await executor.ExecuteAsync(runId, stopping);
         // Back to the queue when this server shuts down: Hangfire re-queues a job that ends cancelled by it.
         stopping.ThrowIfCancellationRequested();
+        // A tpe sweep proposes its next runs when one ends (or was found ended: cancelled while queued, or ended by a
+        // host that died before its job did); proposing is idempotent, so a second look adds nothing.
+        if (outcome == RunExecutor.Outcome.Done) await proposer.AfterRunAsync(runId, jobs);
         var later = outcome switch
         {
             RunExecutor.Outcome.NoGpusHere or RunExecutor.Outcome.BusyHere => GpuRetry,

@@ -33,6 +33,8 @@ public static class WorkerServices
         services.AddSingleton<WorkerHeartbeat>();
         services.AddSingleton<SystemSampler>();
         services.AddTransient<TrainRunJob>();
+        services.AddSingleton<TpeProposer>();
+        services.AddTransient<ProposeNextJob>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         WorkerOptions.Complete(worker);
@@ -97,7 +99,7 @@ public static class WorkerServices
     /// storing its runs and queueing them at most).
     /// </summary>
     private sealed class WorkerStartup(StorageOptions storage, JobStorage jobs,
-        IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, ILogger<WorkerStartup> log) : IHostedService
+        IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, TpeProposer proposer, ILogger<WorkerStartup> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
@@ -123,6 +125,13 @@ public static class WorkerServices
             var specs = await db.Runs.Where(r => left.Contains(r.Id)).OrderBy(r => r.Id).Select(r => new { r.Id, r.Spec }).ToListAsync(ct);
             await launcher.QueueAsync(specs.Select(r => new RunLauncher.Queued(r.Id, RunLauncher.PriorityOf(r.Spec))), ct);
             if (specs.Count > 0) log.LogInformation("Queued {Count} runs that had no job", specs.Count);
+            // A proposal that a process stopping between a run's end and its proposal job left unmade is made now.
+            foreach (var sweep in await proposer.OpenSweepsAsync(ct))
+            {
+                try { await proposer.ProposeAsync(sweep, ct); }
+                // One sweep's trouble (a proposal its spec refuses) must not keep this host from starting.
+                catch (Exception e) when (e is not OperationCanceledException) { log.LogError(e, "Sweep {Experiment}: could not propose its next runs", sweep); }
+            }
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

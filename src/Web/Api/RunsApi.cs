@@ -133,6 +133,13 @@ public static class RunsApi
             cancelled_by = r.CancelledBy,
             parameter_count = r.ParameterCount,
             flops_per_sample = r.FlopsPerSample,
+            // A tpe sweep's proposal: its place and whether the model ("tpe") or a random draw made it.
+            sweep_index = r.SweepIndex,
+            proposed_by = r.ProposedBy,
+            // A fork's lineage: the run and checkpoint it started from, and the epoch and step it went on after.
+            fork_of = r.ForkOfRunId is { } parent
+                ? new { run_id = parent, checkpoint = r.ForkCheckpoint, epoch = r.ForkEpoch, step = r.ForkStep }
+                : null,
             metrics = metrics ?? [],
             seed,
             environment,

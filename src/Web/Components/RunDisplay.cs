@@ -14,6 +14,7 @@ public static class RunDisplay
         RunStatus.Completed => "text-bg-success",
         RunStatus.Failed => "text-bg-danger",
         RunStatus.Diverged => "text-bg-warning",
+        RunStatus.Stopped => "text-bg-info",
         _ => "text-bg-light",
     };
 

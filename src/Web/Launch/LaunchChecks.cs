@@ -32,6 +32,7 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
             DatasetSize(spec, found);
         }
         await MinimaRunsAsync(runs.SelectMany(r => r.Spec.LossFunc.MinimaFrom).Distinct().ToList(), found, ct);
+        await ForksAsync(runs, found, ct);
         await MemoryAsync(runs, found, ct);
         // A sweep of many runs repeats one problem per run: each message once.
         foreach (var field in found.Fields)
@@ -145,6 +146,21 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
             var number = int.Parse(match.Groups[2].Value);
             if (!await db.Runs.AnyAsync(r => r.Project == project && r.Number == number, ct))
                 errors.Add("loss_func.minima_from", $"{reference}: no such run exists");
+        }
+    }
+
+    /// <summary>A fork's checkpoint exists, and each run can go on from it (same model, same optimizer, epochs left).</summary>
+    private async Task ForksAsync(IReadOnlyList<PlannedRun> runs, SpecErrors errors, CancellationToken ct)
+    {
+        var forks = runs.Where(r => r.Spec.ForkFrom is not null).GroupBy(r => r.Spec.ForkFrom!).ToList();
+        if (forks.Count == 0) return;
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        foreach (var group in forks)
+        {
+            var (source, error) = await ForkSource.FindAsync(db, storage, group.Key, ct);
+            if (source is null) { errors.Add("fork_from", error!); continue; }
+            foreach (var run in group)
+                foreach (var (field, message) in source.Problems(run.Spec)) errors.Add(field, message);
         }
     }
 

@@ -57,6 +57,18 @@ public sealed class NewExperimentTests(DashboardFactory factory) : AppTestContex
     }
 
     [Fact]
+    public async Task Tf32_on_the_cpu_is_refused_at_the_precision_field()
+    {
+        var before = await RunCountAsync();
+        var form = Render<NewExperiment>();
+        Fill(form, "#f-precision", "tf32");
+        form.Find("#launch").Click();
+        form.WaitForAssertion(() => Assert.Contains(ErrorsOf(form, "precision"), e => e.TextContent.Contains("tf32 is a CUDA setting")));
+        Assert.Equal("true", form.Find("#f-precision").GetAttribute("aria-invalid"));
+        Assert.Equal(before, await RunCountAsync());
+    }
+
+    [Fact]
     public void Preview_refuses_what_launch_refuses()
     {
         var form = Render<NewExperiment>();

@@ -37,6 +37,10 @@ enum dn_optimizer_kind : int32_t { DN_SGD = 0, DN_ADAM = 1, DN_ADAMW = 2 };
 // Kernels of the distance regulariser: loss + factor * sum_i kernel(||theta - theta_i||).
 enum dn_kernel : int32_t { DN_KERNEL_RBF = 0, DN_KERNEL_TANH = 1 };
 
+// Arithmetic of a model's forward passes: fp32; tf32 (CUDA matmuls and convolutions in TF32, Ampere or newer);
+// bf16 (autocast to bfloat16 on the CPU or a GPU, weights and optimizer state staying fp32).
+enum dn_precision : int32_t { DN_PRECISION_FP32 = 0, DN_PRECISION_TF32 = 1, DN_PRECISION_BF16 = 2 };
+
 // Accumulated on the device between reads, so a step never waits for the host.
 struct dn_step_stats {
   double loss_sum;
@@ -80,6 +84,8 @@ DN_EXPORT int dn_model_global_step(void* model, int64_t* out);
 // Seeds the run's dropout and augmentation draws. The trainer reseeds at each epoch start from (seed, epoch), so a
 // checkpoint taken at an epoch boundary fixes all later random draws. CPU runs have their own generator.
 DN_EXPORT int dn_model_reseed(void* model, uint64_t seed);
+// precision: a dn_precision; cudnn_benchmark: let cuDNN time its algorithms for each new input shape (CUDA only).
+DN_EXPORT int dn_model_set_precision(void* model, int32_t precision, int32_t cudnn_benchmark);
 DN_EXPORT void dn_model_free(void* model);
 
 DN_EXPORT int dn_optimizer_create(void* model, const int32_t* node_indices, int32_t n_indices, int32_t kind,

@@ -213,6 +213,18 @@ DN_EXPORT int dn_model_reseed(void* handle, uint64_t seed) {
   return dn::guarded("model_reseed", [&] { dn::trainee_of(handle).reseed(seed); });
 }
 
+DN_EXPORT int dn_model_set_precision(void* handle, int32_t precision, int32_t cudnn_benchmark) {
+  return dn::guarded("model_set_precision", [&] {
+    auto& t = dn::trainee_of(handle);
+    if (precision < DN_PRECISION_FP32 || precision > DN_PRECISION_BF16)
+      throw std::invalid_argument("unknown precision " + std::to_string(precision));
+    if (t.model->device.is_cpu() && (precision == DN_PRECISION_TF32 || cudnn_benchmark))
+      throw std::invalid_argument("tf32 and cuDNN autotuning are CUDA settings; the model is on the CPU");
+    t.precision = precision;
+    t.cudnn_benchmark = cudnn_benchmark != 0;
+  });
+}
+
 void dn::Trainee::sync_replicas() {
   if (replicas.empty()) return;
   torch::NoGradGuard no_grad;

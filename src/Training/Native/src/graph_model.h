@@ -28,6 +28,9 @@ struct Trainee {
   int32_t kernel = DN_KERNEL_RBF;
   double factor = 0, width = 1;
 
+  int32_t precision = DN_PRECISION_FP32;
+  bool cudnn_benchmark = false;
+
   torch::Tensor loss_sum, correct, first_nonfinite, last_loss;
   int64_t samples = 0, steps = 0, global_step = 0;
   void reset_stats();

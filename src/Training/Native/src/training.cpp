@@ -1,3 +1,5 @@
+#include <ATen/autocast_mode.h>
+
 #include "api.h"
 #include "dataset.h"
 #include "errors.h"
@@ -15,6 +17,54 @@ std::vector<torch::optim::Optimizer*> optimizers_of(void* const* opts, int32_t n
   for (int32_t i = 0; i < n; ++i) out.push_back(static_cast<torch::optim::Optimizer*>(opts[i]));
   return out;
 }
+
+// The model's precision around its forward passes. Autocast is the calling thread's state, entered here and left as
+// it was found, so runs in other slots are not touched. TF32 and cuDNN's autotuning are process-wide flags in
+// libtorch: they are set before each step, so with two runs of different settings on one host's GPUs each step
+// runs with its own run's (they would only race if two runs stepped at the very same moment).
+class PrecisionScope {
+ public:
+  explicit PrecisionScope(const dn::Trainee& t) : cpu_(t.model->device.is_cpu()) {
+    if (!cpu_) {
+      auto& ctx = at::globalContext();
+      ctx.setAllowTF32CuBLAS(t.precision == DN_PRECISION_TF32);
+      ctx.setAllowTF32CuDNN(t.precision == DN_PRECISION_TF32);
+      ctx.setBenchmarkCuDNN(t.cudnn_benchmark);
+    }
+    if (t.precision != DN_PRECISION_BF16) return;
+    active_ = true;
+    if (cpu_) {
+      was_enabled_ = at::autocast::is_cpu_enabled();
+      was_dtype_ = at::autocast::get_autocast_cpu_dtype();
+      at::autocast::set_cpu_enabled(true);
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    } else {
+      was_enabled_ = at::autocast::is_enabled();
+      was_dtype_ = at::autocast::get_autocast_gpu_dtype();
+      at::autocast::set_enabled(true);
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    }
+    at::autocast::increment_nesting();
+  }
+  ~PrecisionScope() {
+    if (!active_) return;
+    // Casts of the weights are cached while autocast is on; the cache goes with the outermost scope.
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    if (cpu_) {
+      at::autocast::set_cpu_enabled(was_enabled_);
+      at::autocast::set_autocast_cpu_dtype(was_dtype_);
+    } else {
+      at::autocast::set_enabled(was_enabled_);
+      at::autocast::set_autocast_gpu_dtype(was_dtype_);
+    }
+  }
+  PrecisionScope(const PrecisionScope&) = delete;
+  PrecisionScope& operator=(const PrecisionScope&) = delete;
+
+ private:
+  bool cpu_, active_ = false, was_enabled_ = false;
+  at::ScalarType was_dtype_ = at::kFloat;
+};
 
 torch::Tensor cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& y) {
   return torch::nn::functional::cross_entropy(
@@ -51,8 +101,12 @@ DN_EXPORT int dn_train_step(void* model_handle, void* const* opt_handles, int32_
       net.train();
       auto xr = x.narrow(0, from, len).to(net.device, true);
       auto yr = y.narrow(0, from, len).to(net.device, true);
-      auto logits = net.forward(xr);
-      auto part_sum = cross_entropy_sum(logits, yr);
+      torch::Tensor logits, part_sum;
+      {
+        PrecisionScope precision(t);
+        logits = net.forward(xr);
+        part_sum = cross_entropy_sum(logits, yr);  // autocast computes the loss in fp32
+      }
       (part_sum / static_cast<double>(count)).backward();
       auto hits = logits.detach().argmax(1).eq(yr).sum().to(model.device);
       auto ls = part_sum.detach().to(model.device);
@@ -123,7 +177,8 @@ DN_EXPORT int dn_read_stats(void* model_handle, dn_step_stats* out) {
 DN_EXPORT int dn_evaluate(void* model_handle, void* ds_handle, int64_t batch_size, double* loss_sum, int64_t* correct,
                           float* scores, int64_t scores_capacity) {
   return dn::guarded("evaluate", [&] {
-    auto& model = *dn::trainee_of(model_handle).model;
+    auto& trainee = dn::trainee_of(model_handle);
+    auto& model = *trainee.model;
     auto& ds = *static_cast<dn::Dataset*>(ds_handle);
     check_same_device(model, ds);
     if (batch_size <= 0) throw std::invalid_argument("batch size must be positive");
@@ -138,7 +193,12 @@ DN_EXPORT int dn_evaluate(void* model_handle, void* ds_handle, int64_t batch_siz
       int64_t count = std::min(batch_size, n - start);
       auto x = ds.x.narrow(0, start, count);
       auto y = ds.y.narrow(0, start, count);
-      auto logits = model.forward(x);
+      torch::Tensor logits;
+      {
+        PrecisionScope precision(trainee);
+        logits = model.forward(x);
+      }
+      logits = logits.to(torch::kFloat32);  // bf16 logits scored in fp32, as in training
       total += cross_entropy_sum(logits, y).to(torch::kFloat64);
       hits += logits.argmax(1).eq(y).sum();
       if (scores) probs.push_back(torch::softmax(logits, 1));

@@ -16,6 +16,18 @@ public sealed class ExperimentForm
     public List<Layer> Layers { get; } = [];
     public string SweepMethod { get; set; } = "";
     public string SweepCount { get; set; } = "";
+    /// <summary>tpe: runs in all, at a time, and the metric and direction it optimises (blank: the early stopping's metric, or val_loss).</summary>
+    public string SweepBudget { get; set; } = "";
+    public string SweepParallel { get; set; } = "";
+    public string SweepMetric { get; set; } = "";
+    public string SweepMode { get; set; } = "";
+    /// <summary>Early stopping (ASHA) of the sweep's runs, with its fields as typed; blank numbers take the spec's defaults.</summary>
+    public bool EarlyStop { get; set; }
+    public string EarlyStopMetric { get; set; } = "val_loss";
+    public string EarlyStopMode { get; set; } = "";
+    public string EarlyStopMinEpochs { get; set; } = "1";
+    public string EarlyStopReductionFactor { get; set; } = "3";
+    public string EarlyStopMaxEpochs { get; set; } = "";
     public List<SweepRow> SweepRows { get; } = [];
     /// <summary>A whole spec pasted or uploaded as JSON (the notebooks' config dicts load as they are); launched as it is.</summary>
     public string SpecJson { get; set; } = "";
@@ -78,6 +90,19 @@ public sealed class ExperimentForm
         {
             form.SweepMethod = sweep["method"]?.GetValue<string>() ?? "grid";
             form.SweepCount = sweep["count"]?.ToJsonString() ?? "";
+            form.SweepBudget = sweep["budget"]?.ToJsonString() ?? "";
+            form.SweepParallel = sweep["parallel"]?.ToJsonString() ?? "";
+            form.SweepMetric = sweep["metric"]?.GetValue<string>() ?? "";
+            form.SweepMode = sweep["mode"]?.GetValue<string>() ?? "";
+            if (sweep["early_stop"] is JsonObject stop)
+            {
+                form.EarlyStop = true;
+                form.EarlyStopMetric = stop["metric"]?.GetValue<string>() ?? "val_loss";
+                form.EarlyStopMode = stop["mode"]?.GetValue<string>() ?? "";
+                form.EarlyStopMinEpochs = stop["min_epochs"]?.ToJsonString() ?? "1";
+                form.EarlyStopReductionFactor = stop["reduction_factor"]?.ToJsonString() ?? "3";
+                form.EarlyStopMaxEpochs = stop["max_epochs"]?.ToJsonString() ?? "";
+            }
             foreach (var (key, p) in sweep["parameters"] as JsonObject ?? [])
                 form.SweepRows.Add(p switch
                 {
@@ -160,6 +185,22 @@ public sealed class ExperimentForm
             if (int.TryParse(SweepCount, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) sweep["count"] = n;
             else errors.Add("sweep.count", "must be a whole number");
         }
+        WholeNumber(sweep, "budget", SweepBudget, "sweep.budget", errors);
+        WholeNumber(sweep, "parallel", SweepParallel, "sweep.parallel", errors);
+        if (SweepMethod == "tpe")
+        {
+            if (SweepMetric.Trim().Length > 0) sweep["metric"] = SweepMetric.Trim();
+            if (SweepMode.Length > 0) sweep["mode"] = SweepMode;
+        }
+        if (EarlyStop)
+        {
+            var stop = new JsonObject { ["type"] = "asha", ["metric"] = EarlyStopMetric.Trim() };
+            if (EarlyStopMode.Length > 0) stop["mode"] = EarlyStopMode;
+            WholeNumber(stop, "min_epochs", EarlyStopMinEpochs, "sweep.early_stop.min_epochs", errors);
+            WholeNumber(stop, "reduction_factor", EarlyStopReductionFactor, "sweep.early_stop.reduction_factor", errors);
+            WholeNumber(stop, "max_epochs", EarlyStopMaxEpochs, "sweep.early_stop.max_epochs", errors);
+            sweep["early_stop"] = stop;
+        }
         var parameters = new JsonObject();
         foreach (var row in SweepRows.Where(r => !r.IsEmpty))
         {
@@ -184,6 +225,14 @@ public sealed class ExperimentForm
         }
         sweep["parameters"] = parameters;
         return sweep;
+    }
+
+    /// <summary>A whole number typed into a sweep field, set at <paramref name="name"/>; blank leaves the default.</summary>
+    private static void WholeNumber(JsonObject target, string name, string text, string field, SpecErrors errors)
+    {
+        if (text.Trim().Length == 0) return;
+        if (int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) target[name] = n;
+        else errors.Add(field, $"'{text.Trim()}' is not a whole number");
     }
 
     /// <summary>"0.01, [64, 32], relu" → three values: commas inside brackets or quotes do not split.</summary>

@@ -34,7 +34,10 @@ public static class SpecFields
             new("priority", "Priority", FieldKind.Int, "−100 to 100: a higher one trains before everything queued with a lower one"),
             new("device", "Device", FieldKind.Text, "cpu or cuda:N"),
             new("num_gpu", "GPUs", FieldKind.Int, "k > 1 trains data parallel on cuda:N … cuda:N+k−1"),
+            new("fork_from", "Start from (fork)", FieldKind.Text, "A run's checkpoint to go on from, with its weights and optimizer state: project/NNNNN@epoch-NNNN or @best (Fork on a run page fills it in)", Optional: true),
             new("log_every", "Log every", FieldKind.Int, "Steps between two logged step metrics (each is one read back from the device)"),
+            new("precision", "Precision", FieldKind.Choice, "bf16: forward passes in bfloat16 (weights stay fp32); tf32: CUDA only", SpecValidator.Precisions),
+            new("cudnn_benchmark", "cuDNN autotuning", FieldKind.Bool, "CUDA only: time cuDNN's algorithms for each input shape and keep the fastest"),
         ]),
         new("Dataset",
         [
