@@ -2,6 +2,7 @@
 //   dotnet Dashboard.Bench.Ingest.dll sqlite DIR [POINTS] [RUNS]
 //   dotnet Dashboard.Bench.Ingest.dll postgres CONNECTION_STRING [POINTS] [RUNS]
 //   dotnet Dashboard.Bench.Ingest.dll logging-cost DIR [ROUNDS]   (see LoggingCost.cs)
+//   dotnet Dashboard.Bench.Ingest.dll sampling-cost DIR [ROUNDS]  (see SamplingCost.cs)
 // Trainers' shape: RUNS runs logging 7 keys a step, interleaved. Prints progress lines and one JSON line.
 using System.Diagnostics;
 using System.Text.Json;
@@ -10,7 +11,8 @@ using Dashboard.Data.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 
-if (args.Length < 2) { Console.Error.WriteLine("usage: sqlite DIR | postgres CONNECTION_STRING [POINTS] [RUNS] | logging-cost DIR [ROUNDS]"); return 2; }
+if (args.Length < 2) { Console.Error.WriteLine("usage: sqlite DIR | postgres CONNECTION_STRING [POINTS] [RUNS] | logging-cost DIR [ROUNDS] | sampling-cost DIR [ROUNDS]"); return 2; }
+if (args[0] == "sampling-cost") return await SamplingCost.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 5);
 if (args[0] == "logging-cost") return await LoggingCost.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2]) : 3);
 var storage = args[0] == "postgres" ? new StorageOptions { ConnectionString = args[1] } : new StorageOptions { DataDir = args[1] };
 long total = args.Length > 2 ? long.Parse(args[2]) : 1_000_000;

@@ -205,6 +205,15 @@ public sealed class WorkerHost
     public int Busy { get; set; }
     public DateTime StartedAt { get; set; }
     public DateTime HeartbeatAt { get; set; }
+    // The host's figures at its sampler's last sample (Worker:SystemMetricsSeconds); null with sampling off, or
+    // where not known (host memory off Linux).
+    /// <summary>The worker process's CPU: 100 is one core busy.</summary>
+    public double? CpuPercent { get; set; }
+    public double? RssGib { get; set; }
+    public double? HostMemoryGib { get; set; }
+    public double? HostMemoryTotalGib { get; set; }
+    /// <summary>Each GPU's figures as JSON (index, utilisation, memory, power, temperature); null on a host without GPUs.</summary>
+    public string? GpuFigures { get; set; }
 }
 
 public static class Roles

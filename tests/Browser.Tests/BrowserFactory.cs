@@ -12,8 +12,12 @@ public sealed class BrowserFactory : WebApplicationFactory<Program>
     public string BaseUrl { get; }
     private readonly int _port;
 
-    public BrowserFactory()
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    /// <param name="settings">Configuration beyond the defaults below, e.g. Worker:SystemMetricsSeconds.</param>
+    public BrowserFactory(IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         _port = ((IPEndPoint)l.LocalEndpoint).Port;
@@ -27,6 +31,7 @@ public sealed class BrowserFactory : WebApplicationFactory<Program>
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseSetting("Storage:DataDir", DataDir);
         builder.UseSetting("Training:Threads", "1");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     protected override void Dispose(bool disposing)

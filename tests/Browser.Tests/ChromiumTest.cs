@@ -5,7 +5,8 @@ namespace Dashboard.Browser.Tests;
 /// <summary>A test class's own dashboard on Kestrel and a headless Debian Chromium; pages note their console errors.</summary>
 public abstract class ChromiumTest : IAsyncLifetime
 {
-    protected BrowserFactory App { get; } = new();
+    protected BrowserFactory App { get; }
+    protected ChromiumTest(IReadOnlyDictionary<string, string>? settings = null) => App = new(settings);
     protected IBrowser Browser { get; private set; } = null!;
     /// <summary>Errors logged by any page this test opened (console errors and uncaught exceptions).</summary>
     protected List<string> ConsoleErrors { get; } = [];

@@ -31,11 +31,36 @@ public abstract class DataLayerTests
 
         await using var db = Open(storage);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000013_AdaptiveSweeps", "20261206000015_Alerts", "20261206000016_RunFork"],
+        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000013_AdaptiveSweeps", "20261206000014_WorkerHostFigures", "20261206000015_Alerts", "20261206000016_RunFork"],
             await db.Database.GetAppliedMigrationsAsync());
         var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
         Assert.Equal("hps/00001", run.DisplayName);
         Assert.Equal(RunStatus.Queued, run.Status);
+    }
+
+    [Fact]
+    public async Task A_worker_host_s_current_figures_are_stored_with_its_beat_and_a_host_that_never_sampled_has_none()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        const string gpus = """[{"index":0,"utilisation":87,"memoryGiB":10,"memoryTotalGiB":79.6,"powerWatts":null,"temperatureC":65}]""";
+        await using (var db = Open(storage))
+        {
+            var now = DateTime.UtcNow;
+            db.WorkerHosts.Add(new WorkerHost { Name = "old:1:aaaa", Devices = "cpu", StartedAt = now, HeartbeatAt = now });
+            db.WorkerHosts.Add(new WorkerHost
+            {
+                Name = "gpu7:42:beef", Devices = "cuda:0", StartedAt = now, HeartbeatAt = now,
+                CpuPercent = 153.5, RssGib = 2.25, HostMemoryGib = 40.5, HostMemoryTotalGib = 251.7, GpuFigures = gpus,
+            });
+            await db.SaveChangesAsync();
+        }
+        await using (var db = Open(storage))
+        {
+            var hosts = await db.WorkerHosts.OrderBy(w => w.Name).ToListAsync();
+            Assert.Equal((153.5, 2.25, 40.5, 251.7, gpus), (hosts[0].CpuPercent, hosts[0].RssGib, hosts[0].HostMemoryGib, hosts[0].HostMemoryTotalGib, hosts[0].GpuFigures));
+            Assert.Equal((null, null, null, null, null), (hosts[1].CpuPercent, hosts[1].RssGib, hosts[1].HostMemoryGib, hosts[1].HostMemoryTotalGib, hosts[1].GpuFigures));
+        }
     }
 
     [Fact]

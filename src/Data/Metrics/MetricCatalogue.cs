@@ -38,11 +38,29 @@ public static class MetricCatalogue
     public static readonly MetricKey EpochTime = new("epoch_time", MetricCadence.Epoch, false, false, "Epoch time", "s");
     public static readonly MetricKey Epoch = new("epoch", MetricCadence.Epoch, true, false, "Epoch");
 
+    // Sampled by the worker host every few seconds (Worker:SystemMetricsSeconds) at the run's last logged step. CPU and
+    // resident memory are the worker process's: runs training in its slots at the same time share them.
+    public const string SystemPrefix = "sys/";
+    public static readonly MetricKey SysCpu = new("sys/cpu", MetricCadence.System, false, false, "Process CPU (100% = one core)", "%");
+    public static readonly MetricKey SysRss = new("sys/rss", MetricCadence.System, false, false, "Process resident memory", "GiB");
+    public static readonly MetricKey SysHostMemory = new("sys/host_mem", MetricCadence.System, false, false, "Host memory in use", "GiB");
+    public static readonly MetricKey SysHostMemoryTotal = new("sys/host_mem_total", MetricCadence.System, false, false, "Host memory", "GiB");
+
+    /// <summary>The figures sampled for each GPU a run trains on, as <c>sys/gpu{index}/{figure}</c>, with their titles and units.</summary>
+    public static readonly IReadOnlyList<(string Figure, string Title, string Unit)> GpuFigures =
+    [
+        ("util", "utilisation", "%"), ("mem", "memory in use", "GiB"), ("mem_total", "memory", "GiB"),
+        ("power", "power", "W"), ("temp", "temperature", "°C"),
+    ];
+
+    /// <summary>The key of one figure of one GPU (cuda:index): <c>sys/gpu0/util</c>.</summary>
+    public static string Gpu(int index, string figure) => $"sys/gpu{index}/{figure}";
+
     /// <summary>In the order a researcher reaches for them (compare's key list, the run page's charts).</summary>
     public static readonly IReadOnlyList<MetricKey> All =
     [
         Loss, ValLoss, TrainLoss, ValAccuracy, TrainAccuracy, ValAp, Distance, Lr, BatchSize, EpochTime,
-        Updates, Samples, Flops, Elapsed, Epoch,
+        Updates, Samples, Flops, Elapsed, Epoch, SysCpu, SysRss, SysHostMemory, SysHostMemoryTotal,
     ];
 
     private static readonly Dictionary<string, MetricKey> ByName = All.ToDictionary(k => k.Name, StringComparer.Ordinal);
@@ -55,8 +73,22 @@ public static class MetricCatalogue
     /// A listed key as listed; any other by its name: a per-step plain number, higher better when its name says it is
     /// an accuracy or an average precision (keys logged by scripts, or by versions before this list).
     /// </summary>
-    public static MetricKey Describe(string name) => Find(name)
+    public static MetricKey Describe(string name) => Find(name) ?? DescribeGpu(name)
         ?? new MetricKey(name, MetricCadence.Step, false, name.Contains("accuracy", StringComparison.Ordinal) || name.EndsWith("_ap", StringComparison.Ordinal), name);
+
+    /// <summary>A sampled GPU figure (<c>sys/gpu3/power</c>: "GPU 3 power", W), or null.</summary>
+    private static MetricKey? DescribeGpu(string name)
+    {
+        if (!name.StartsWith("sys/gpu", StringComparison.Ordinal)) return null;
+        int slash = name.IndexOf('/', 7);
+        if (slash < 0 || !int.TryParse(name.AsSpan(7, slash - 7), System.Globalization.NumberStyles.None, null, out int index)) return null;
+        var figure = name[(slash + 1)..];
+        foreach (var (f, title, unit) in GpuFigures)
+            if (f == figure) return new MetricKey(name, MetricCadence.System, false, false, $"GPU {index} {title}", unit);
+        return null;
+    }
+
+    public static bool IsSystem(string name) => name.StartsWith(SystemPrefix, StringComparison.Ordinal);
 
     public static IEnumerable<MetricKey> PerEpoch => All.Where(k => k.PerEpoch && k != Epoch);
 

@@ -15,11 +15,12 @@ public static class GpuInfo
     }
 
     /// <summary>The GPUs, or none when nvidia-smi is missing or fails (answers within a few seconds in any case).</summary>
-    public static IReadOnlyList<Gpu> Query()
+    /// <param name="command">nvidia-smi, or its full path (Worker:NvidiaSmi).</param>
+    public static IReadOnlyList<Gpu> Query(string command = "nvidia-smi")
     {
         try
         {
-            var psi = new ProcessStartInfo("nvidia-smi", ["--query-gpu=index,name,memory.total,memory.used", "--format=csv,noheader,nounits"])
+            var psi = new ProcessStartInfo(command, ["--query-gpu=index,name,memory.total,memory.used", "--format=csv,noheader,nounits"])
             {
                 RedirectStandardOutput = true, RedirectStandardError = true,
             };

@@ -13,7 +13,7 @@ namespace Dashboard.Training.Worker;
 public sealed class RunExecutor(
     IDbContextFactory<DashboardDb> dbs, MetricWriter writer, RunEvents events,
     IOptions<TrainingOptions> training, IOptions<WorkerOptions> worker, StorageOptions storage, RunCancellation cancellation,
-    DeviceAllocator devices, WorkerHeartbeat heartbeat, ILogger<RunExecutor> log)
+    DeviceAllocator devices, WorkerHeartbeat heartbeat, SystemSampler sampler, ILogger<RunExecutor> log)
 {
     private readonly IDbContextFactory<DashboardDb> _dbs = dbs;
     private readonly MetricWriter _writer = writer;
@@ -58,6 +58,8 @@ public sealed class RunExecutor(
         try
         {
             await sink.CheckStoppedAsync(ct);
+            // Ends with training, before the flush below: no sample of this attempt comes after its end is recorded.
+            using var sampled = sampler.Track(runId, lease.Gpus, () => sink.LastStep);
             // Training blocks its thread for the whole run; keep it off the thread pool.
             var result = await Task.Factory.StartNew(() =>
             {

@@ -14,6 +14,10 @@ public sealed class RunSink(long runId, long attemptId, IDbContextFactory<Dashbo
     EarlyStopping? earlyStopping = null) : ITrainingSink, IDisposable
 {
     private Task _progress = Task.CompletedTask;
+    private long _lastStep = -1;
+
+    /// <summary>The last step logged in this attempt, -1 before the first: where the host's sampler puts its figures.</summary>
+    public long LastStep => Volatile.Read(ref _lastStep);
     private static readonly TimeSpan RungWait = TimeSpan.FromSeconds(30);
     private readonly CancellationTokenSource _stop = new();
     private double _metric = double.NaN;
@@ -30,6 +34,7 @@ public sealed class RunSink(long runId, long attemptId, IDbContextFactory<Dashbo
             writer.Enqueue(new MetricPoint { RunId = runId, Key = s.Key, Step = s.Step, Value = s.Value, Time = s.Time });
             if (earlyStopping is not null && s.Key == earlyStopping.Spec.Metric) _metric = s.Value;
         }
+        if (samples.Count > 0 && samples[^1].Step > _lastStep) Volatile.Write(ref _lastStep, samples[^1].Step);
     }
 
     /// <summary>A run resumed after its sweep stopped it (its host died before recording the end) ends at once, stopped again.</summary>

@@ -13,7 +13,7 @@ namespace Dashboard.Training.Worker;
 /// invisibility timeout); the beats are what the host taking one over checks first (<see cref="RunExecutor"/>).
 /// </summary>
 public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions<WorkerOptions> options, RunCancellation training,
-    IOptions<TrainingOptions> threads, ILogger<WorkerHeartbeat> log) : BackgroundService
+    IOptions<TrainingOptions> threads, SystemSampler sampler, ILogger<WorkerHeartbeat> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     /// <summary>Missing this many heartbeats in a row, a host is shown as lost (Workers page, health command).</summary>
@@ -52,7 +52,7 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
             try
             {
                 // GPU memory in use changes as runs start and end: asked again at every beat.
-                var gpus = hasGpus ? await Task.Run(GpuInfo.Query, stoppingToken) : [];
+                var gpus = hasGpus ? await Task.Run(() => GpuInfo.Query(options.Value.NvidiaSmi), stoppingToken) : [];
                 var devices = string.Join(", ", options.Value.Devices.Select(d => d == "cpu" ? DescribeCpu(threads.Value.ThreadPolicy(options.Value.Slots)) : GpuInfo.Describe(d, gpus)));
                 await using var db = await dbs.CreateDbContextAsync(stoppingToken);
                 var me = await db.WorkerHosts.FindAsync([ProcessIdentity.Name], stoppingToken);
@@ -60,6 +60,12 @@ public sealed class WorkerHeartbeat(IDbContextFactory<DashboardDb> dbs, IOptions
                 me.Devices = devices;
                 me.Slots = options.Value.Slots;
                 me.Busy = training.Count;
+                var figures = sampler.Latest;
+                me.CpuPercent = figures?.CpuPercent;
+                me.RssGib = figures?.RssGiB;
+                me.HostMemoryGib = figures?.HostMemoryGiB;
+                me.HostMemoryTotalGib = figures?.HostMemoryTotalGiB;
+                me.GpuFigures = figures is null ? null : GpuFigures.ToJson(figures.Gpus);
                 var beat = me.HeartbeatAt = DateTime.UtcNow;
                 await db.SaveChangesAsync(stoppingToken);
                 ConnectedSince ??= beat;

@@ -31,6 +31,7 @@ public static class WorkerServices
         services.AddSingleton<RunCancellation>();
         services.AddSingleton<DeviceAllocator>();
         services.AddSingleton<WorkerHeartbeat>();
+        services.AddSingleton<SystemSampler>();
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<TpeProposer>();
         services.AddTransient<ProposeNextJob>();
@@ -53,6 +54,7 @@ public static class WorkerServices
             services.AddHostedService<WorkerStartup>();
             services.AddHostedService(sp => sp.GetRequiredService<RunCancellation>());
             services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
+            services.AddHostedService(sp => sp.GetRequiredService<SystemSampler>());
             services.AddHangfireServer(o =>
             {
                 o.ServerName = ProcessIdentity.Name;
