@@ -142,7 +142,7 @@ public static class ThreadTuner
     private static string Key(ExperimentSpec spec, ModelGraph graph, long batch, int max)
     {
         var text = new StringBuilder();
-        text.Append(CpuModel()).Append('|').Append(Environment.ProcessorCount).Append("|max ").Append(max)
+        text.Append(Worker.AttemptEnvironment.CpuModel).Append('|').Append(Environment.ProcessorCount).Append("|max ").Append(max)
             .Append("|batch ").Append(batch).Append("|opt ").Append(spec.Optimizer.Name);
         foreach (var n in graph.Nodes)
             text.Append('|').Append((int)n.Op).Append(':').AppendJoin(',', n.Inputs).Append(':').AppendJoin(',', n.Attrs)
@@ -150,18 +150,6 @@ public static class ThreadTuner
                 .Append(':').AppendJoin(',', n.Shape);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
         return $"{spec.Model!.Name} {graph.ParameterCount} params, batch {batch}, up to {max} threads, {hash}";
-    }
-
-    private static string CpuModel()
-    {
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/cpuinfo"))
-                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return "unknown CPU";
     }
 
     private sealed record CacheEntry(int Threads, Dictionary<int, double> SamplesPerSecond, DateTime Measured);

@@ -65,14 +65,11 @@ public static class ParameterEffects
     /// <summary>The group of a value: itself, or for a number with more than six values, its quartile.</summary>
     private static (Func<string, string> GroupOf, bool Numeric) Grouping(IReadOnlyList<string> values)
     {
-        var numbers = values.Select(Number).ToList();
+        var numbers = values.Select(AnalysisRuns.Number).ToList();
         bool numeric = numbers.All(n => n is not null);
         if (!numeric || values.Distinct().Count() <= 6) return (v => v, numeric);
         // Equal counts by rank (a value's first place among the sorted values, so that ties stay together).
         var sorted = numbers.Select(n => n!.Value).Order().ToList();
-        return (v => $"q{Math.Min(3, 4 * sorted.IndexOf(Number(v)!.Value) / sorted.Count) + 1}", true);
+        return (v => $"q{Math.Min(3, 4 * sorted.IndexOf(AnalysisRuns.Number(v)!.Value) / sorted.Count) + 1}", true);
     }
-
-    public static double? Number(string? text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
 }

@@ -92,21 +92,18 @@ public static class RuntimePivot
         // Times and steps fall as a setting scales; throughput rises.
         double? SpeedUp(double mean) => Base() is not { } bv ? null : request.Measure == "samples_per_s" ? mean / bv : bv / mean;
         double? Ideal(string col) =>
-            Number(col) is { } c && Number(baseline.Item2) is { } c0 && c0 != 0 ? c / c0 : null;
+            AnalysisRuns.Number(col) is { } c && AnalysisRuns.Number(baseline.Item2) is { } c0 && c0 != 0 ? c / c0 : null;
         var cells = means.Select(kv => new PivotCell(kv.Key.Row, kv.Key.Col, kv.Value.Runs, kv.Value.Mean, kv.Value.Std, SpeedUp(kv.Value.Mean), Ideal(kv.Key.Col)))
             .OrderBy(c => rowValues.IndexOf(c.Row)).ThenBy(c => colValues.IndexOf(c.Col)).ToList();
         return new PivotResult(request, rowValues, colValues, cells, means.Count == 0 ? "" : $"{baseline.Item1}|{baseline.Item2}", skipped);
     }
 
-    private static double? Number(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-
     /// <summary>Numbers in numeric order, else text in ordinal order.</summary>
     private static List<string> Ordered(IEnumerable<string> values)
     {
         var distinct = values.Distinct().ToList();
-        return distinct.All(v => Number(v) is not null)
-            ? [.. distinct.OrderBy(v => Number(v))]
+        return distinct.All(v => AnalysisRuns.Number(v) is not null)
+            ? [.. distinct.OrderBy(v => AnalysisRuns.Number(v))]
             : [.. distinct.Order(StringComparer.Ordinal)];
     }
 }

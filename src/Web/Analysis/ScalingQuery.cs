@@ -30,7 +30,6 @@ public sealed record ScalingResult(ScalingRequest Request, IReadOnlyList<Scaling
 /// <summary>The scaling analysis of stored runs: their points on the chosen axes, and the law fitted to them.</summary>
 public static class ScalingQuery
 {
-    public const int MaxRuns = 2000;
     public static readonly string[] Stats = ["final", "best"], Laws = ["power", "offset", "joint"], Axes = ["N", "D", "C"];
 
     /// <summary>Problems with the request itself, field by field, before anything is read.</summary>
@@ -128,6 +127,6 @@ public static class ScalingQuery
     private static double Parameter(Run run, string key)
     {
         var flat = SpecPaths.Flatten(JsonNode.Parse(run.Spec));
-        return flat.TryGetValue(key, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
+        return AnalysisRuns.Number(flat.GetValueOrDefault(key)) ?? double.NaN;
     }
 }

@@ -100,10 +100,10 @@ public static class AnalysisApi
             if (!long.TryParse(experiment, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                 return (null, BadQuery.Field("experiment", "an experiment id"));
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var ids = await db.Runs.Where(r => r.ExperimentId == id).OrderBy(r => r.Id).Select(r => r.Id).ToArrayAsync(ct);
+            var ids = await AnalysisRuns.OfExperimentAsync(db, id, ct);
             return ids.Length == 0 ? (null, BadQuery.Field("experiment", $"no experiment {id} with runs")) : (ids, null);
         }
-        return RunIds.TryParse(q["runs"], ScalingQuery.MaxRuns, out var given, out var error)
+        return RunIds.TryParse(q["runs"], AnalysisRuns.MaxRuns, out var given, out var error)
             ? (given, null) : (null, BadQuery.Field("runs", error + " (or experiment=ID)"));
     }
 
