@@ -45,7 +45,9 @@ public sealed class ParametersTests : ChromiumTest
         Assert.Equal(3, await page.Locator("#parameters-ranking tbody tr").CountAsync());
         Assert.Equal("12", await page.TextContentAsync("#parameters-kept"));
 
-        // The layer sizes are text, placed at 0 ([16]) and 1 ([4]): a brush over 1 keeps the six runs of width 4.
+        // The layer sizes are text, placed at 0 ([16]) and 1 ([4]): a brush over 1 keeps the six runs of width 4 (once the
+        // page listens to the chart's brushes: a brush before that is the chart's alone).
+        await page.WaitForSelectorAsync("[data-chart=parcoords-chart][data-brushable=true]");
         await page.EvaluateAsync("() => Plotly.restyle('parcoords-chart', { 'dimensions[0].constraintrange': [[0.5, 1.5]] })");
         await page.WaitForFunctionAsync("() => document.getElementById('parameters-kept').textContent === '6'");
         var expected = runs.Where(r => r.GetProperty("params").GetProperty("model.layer_size").ToString() == "[4]").Select(r => r.GetProperty("name").GetString()!).ToList();
