@@ -33,25 +33,8 @@ public static class LoggingCost
         Torch.Threads = 1;
         var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, options);
 
-        var storage = new StorageOptions { DataDir = dataDir };
-        await DatabaseSetup.MigrateAsync(storage);
-        var dbs = new Factory(storage);
-        long runId, attemptId;
-        await using (var db = dbs.CreateDbContext())
-        {
-            var e = new Experiment { Name = "cost", Spec = "{}", CreatedAt = DateTime.UtcNow };
-            e.Runs.Add(new Run { Project = "cost", Number = 1, Spec = "{}", CreatedAt = DateTime.UtcNow });
-            db.Experiments.Add(e);
-            await db.SaveChangesAsync();
-            runId = e.Runs[0].Id;
-            var attempt = new RunAttempt { RunId = runId, Number = 1, Host = "bench", Devices = "cpu", StartedAt = DateTime.UtcNow };
-            db.RunAttempts.Add(attempt);
-            await db.SaveChangesAsync();
-            attemptId = attempt.Id;
-        }
-        var events = new RunEvents();
-        using var writer = new MetricWriter(new SqliteMetricStore(storage), events, new MetricsOptions(), NullLogger<MetricWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        using var store = await CostStore.CreateAsync(dataDir);
+        var (dbs, events, writer, runId, attemptId) = (store.Dbs, store.Events, store.Writer, store.RunId, store.AttemptId);
 
         // Three measures of a round: its samples per second (wall clock, which this machine's neighbours move by
         // ±10%), the CPU time of the thread that trains (one training thread, as a GPU host's trainer thread: what
@@ -139,10 +122,5 @@ public static class LoggingCost
         const int ThreadCpuTimeId = 3;  // CLOCK_THREAD_CPUTIME_ID
         if (ClockGetTime(ThreadCpuTimeId, out var t) != 0) throw new InvalidOperationException("clock_gettime failed");
         return t.Seconds + t.Nanoseconds / 1e9;
-    }
-
-    private sealed class Factory(StorageOptions storage) : IDbContextFactory<DashboardDb>
-    {
-        public DashboardDb CreateDbContext() => DataServices.Open(storage);
     }
 }

@@ -29,25 +29,8 @@ public static class SamplingCost
         Torch.Threads = 1;
         var data = DatasetLoader.Load(spec.Dataset!, spec.Seed, new TrainingOptions());
 
-        var storage = new StorageOptions { DataDir = dataDir };
-        await DatabaseSetup.MigrateAsync(storage);
-        var dbs = new Factory(storage);
-        long runId, attemptId;
-        await using (var db = dbs.CreateDbContext())
-        {
-            var e = new Experiment { Name = "cost", Spec = "{}", CreatedAt = DateTime.UtcNow };
-            e.Runs.Add(new Run { Project = "cost", Number = 1, Spec = "{}", CreatedAt = DateTime.UtcNow });
-            db.Experiments.Add(e);
-            await db.SaveChangesAsync();
-            runId = e.Runs[0].Id;
-            var attempt = new RunAttempt { RunId = runId, Number = 1, Host = "bench", Devices = "cpu", StartedAt = DateTime.UtcNow };
-            db.RunAttempts.Add(attempt);
-            await db.SaveChangesAsync();
-            attemptId = attempt.Id;
-        }
-        var events = new RunEvents();
-        using var writer = new MetricWriter(new SqliteMetricStore(storage), events, new MetricsOptions(), NullLogger<MetricWriter>.Instance);
-        await writer.StartAsync(CancellationToken.None);
+        using var store = await CostStore.CreateAsync(dataDir);
+        var (dbs, events, writer, runId, attemptId) = (store.Dbs, store.Events, store.Writer, store.RunId, store.AttemptId);
 
         SystemSampler Sampler(double seconds) => new(Options.Create(new WorkerOptions { Devices = ["cpu"], SystemMetricsSeconds = seconds }),
             writer, NullLogger<SystemSampler>.Instance);
@@ -112,10 +95,5 @@ public static class SamplingCost
             sample_wall_seconds = sampleWall, sample_cpu_seconds = sampleCpu,
         }));
         return 0;
-    }
-
-    private sealed class Factory(StorageOptions storage) : IDbContextFactory<DashboardDb>
-    {
-        public DashboardDb CreateDbContext() => DataServices.Open(storage);
     }
 }
