@@ -1,3 +1,4 @@
+using Dashboard.Training.Worker;
 using Dashboard.Training.Specs;
 
 namespace Dashboard.Training.Tests;
@@ -33,6 +34,26 @@ public class AdaptiveSweepSpecTests
         var next = Sweeps.Propose(spec with { Sweep = null }, spec.Sweep!, finished, []);
         Assert.Equal(2, next.SweepIndex);
         Assert.Equal("tpe", next.ProposedBy);
+    }
+
+    [Fact]
+    public void A_later_proposal_whose_values_make_a_bad_spec_comes_back_refused_with_its_values_and_the_field()
+    {
+        // Launch tries each value alone; this one is refused only when proposed later, as a combination could be.
+        var spec = Sweeps.Complete(SpecJson.Parse($$$"""{ {{{Base}}}, "sweep": {"method": "tpe", "budget": 4, "parameters": {"optimizer.lr": [-1]} } }"""));
+        var next = Sweeps.Propose(spec with { Sweep = null }, spec.Sweep!, [], []);
+        Assert.Equal(0, next.SweepIndex);
+        Assert.Equal("""{"optimizer.lr":-1}""", next.ParamsJson());
+        Assert.NotNull(next.Refused);
+        var why = Assert.IsType<string>(TpeProposer.Refusal(next, new Dictionary<string, long>()));
+        Assert.StartsWith("proposal not trained: sweep.parameters.optimizer.lr: ", why);
+        // A valid proposal with no known memory limit trains; past the limit it is refused at the field to change.
+        var small = Sweeps.Propose(spec with { Sweep = null }, spec.Sweep! with { Parameters = new() { ["optimizer.lr"] = System.Text.Json.JsonDocument.Parse("[0.1]").RootElement } }, [], []);
+        Assert.Null(TpeProposer.Refusal(small, new Dictionary<string, long>()));
+        var tooSmall = TpeProposer.Refusal(small, new Dictionary<string, long> { ["cpu"] = 1024 });
+        Assert.StartsWith("proposal not trained: ", tooSmall);
+        Assert.Contains("the run needs", tooSmall);
+        Assert.Contains("cpu has 1.0 kB", tooSmall);
     }
 
     [Fact]

@@ -129,6 +129,45 @@ public sealed class AdaptiveSweepTests(DashboardFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_tpe_proposal_too_large_for_any_host_is_shown_failed_with_why_and_the_sweep_goes_on_to_its_budget()
+    {
+        // The launch takes the first proposal (the narrow net); the second, drawn at random after it, would need some
+        // 100 GB of activations at this batch, more than the test machine (the only host) has.
+        string Json(long seed) => $$"""
+            { "name": "tpe-memory", "dataset": { "name": "hyperspheres", "n": 250000, "p": 8, "d": 2 },
+              "model": { "name": "mlp", "layer_size": [8] }, "batch_size": 200000, "max_epochs": 1,
+              "sweep": { "method": "tpe", "budget": 4, "parallel": 1, "seed": {{seed}},
+                         "parameters": { "model.layer_size": [[8], [60000]] } } }
+            """;
+        bool Large(PlannedRun run) => run.Spec.Model!.LayerSize![0] == 60000;
+        var seed = Enumerable.Range(0, 200).Select(i => (long)i).First(seed =>
+        {
+            var spec = Sweeps.Complete(SpecJson.Parse(Json(seed)));
+            var first = Sweeps.Propose(spec with { Sweep = null }, spec.Sweep!, [], []);
+            var second = Sweeps.Propose(spec with { Sweep = null }, spec.Sweep!, [new TpeTrial(first.Params, 0.5)], []);
+            return !Large(first) && Large(second);
+        });
+        var experiment = await LaunchSweepAsync(Json(seed));
+        var runs = await WaitEndedAsync(experiment, 4);
+
+        runs = [.. runs.OrderBy(r => r.SweepIndex)];
+        Assert.Equal([0, 1, 2, 3], runs.Select(r => r.SweepIndex!.Value));
+        Assert.Equal(RunStatus.Completed, runs[0].Status);
+        var refused = runs[1];
+        Assert.Equal(RunStatus.Failed, refused.Status);
+        Assert.StartsWith("proposal not trained: batch_size: the run needs", refused.Error);
+        Assert.Contains("train with a smaller batch", refused.Error);
+        await using (var db = Db())
+            Assert.False(await db.RunAttempts.AnyAsync(a => a.RunId == refused.Id), "a refused proposal must not be trained");
+        // The sweep went on after it: the model, having seen that value fail, proposed the rest; all in the budget.
+        Assert.Contains(runs.Skip(2), r => r.Status == RunStatus.Completed);
+
+        var page = await _client.GetStringAsync($"/experiments/{experiment}");
+        Assert.Contains("4 of 4 proposed, 1 at a time", page);
+        Assert.Contains("class=\"tpe-error text-danger\">proposal not trained: batch_size: the run needs", page);
+    }
+
+    [Fact]
     public async Task A_bad_tpe_or_early_stop_value_is_a_400_naming_its_field_and_creates_no_run()
     {
         await using var db = Db();

@@ -1,5 +1,4 @@
 using Dashboard.Training.Worker;
-using Dashboard.Web.Launch;
 
 namespace Dashboard.Web.Tests;
 

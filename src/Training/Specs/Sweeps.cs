@@ -51,6 +51,9 @@ public sealed record PlannedRun(ExperimentSpec Spec, IReadOnlyDictionary<string,
     /// <summary>tpe: the proposal's place in the sweep (0, 1, ...) and whether the model or a random draw made it.</summary>
     public int? SweepIndex { get; init; }
     public string? ProposedBy { get; init; }
+    /// <summary>tpe: why this proposal cannot train (the values it drew make a spec the rules refuse); its
+    /// <see cref="Spec"/> is then the sweep's base spec. Null: it can.</summary>
+    public SpecErrors? Refused { get; init; }
 
     public string ParamsJson() => new JsonObject(Params.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString();
 }
@@ -130,15 +133,20 @@ public static class Sweeps
         if (errors.Any) throw new InvalidSpecException(errors);
         var runs = new List<PlannedRun>();
         for (int i = 0; i < sweep.ParallelRuns; i++)
-            runs.Add(Propose(spec, sweep, [], [.. runs.Select(r => r.Params)]));
+        {
+            var run = Propose(spec, sweep, [], [.. runs.Select(r => r.Params)]);
+            if (run.Refused is { } refused) throw new InvalidSpecException(refused);
+            runs.Add(run);
+        }
         return runs;
     }
 
     /// <summary>
     /// The next run of a tpe sweep, given every earlier run: those finished with their objective (NaN: failed, or no
     /// value of the metric), and the rest pending. Its index is their number, so that a proposal made again (a job run
-    /// twice, a process restarted) is made for the same place. A proposal that makes a bad spec throws
-    /// <see cref="InvalidSpecException"/>.
+    /// twice, a process restarted) is made for the same place. A proposal whose values make a bad spec comes back
+    /// <see cref="PlannedRun.Refused"/>, with its values, so that it can be shown and counted as a failed trial: thrown,
+    /// it would be drawn again the same way at every retry, and the sweep would stop there.
     /// </summary>
     public static PlannedRun Propose(ExperimentSpec spec, SweepSpec sweep, IReadOnlyList<TpeTrial> finished,
         IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> pending)
@@ -147,8 +155,12 @@ public static class Sweeps
         // at most a third of it, at least 2 (the model needs a good and a bad group), at most 10.
         int startup = Math.Clamp((sweep.Budget ?? 0) / 3, 2, 10);
         var proposal = Tpe.Propose(SearchSpace(sweep), finished, pending, sweep.Maximise, sweep.Seed ?? spec.Seed, new TpeOptions(Startup: startup));
-        var run = Build(spec, proposal.Params);
-        return run with { SweepIndex = proposal.Index, ProposedBy = proposal.FromModel ? "tpe" : "random" };
+        var by = proposal.FromModel ? "tpe" : "random";
+        try { return Build(spec, proposal.Params) with { SweepIndex = proposal.Index, ProposedBy = by }; }
+        catch (InvalidSpecException e)
+        {
+            return new PlannedRun(spec, proposal.Params) { SweepIndex = proposal.Index, ProposedBy = by, Refused = e.Errors };
+        }
     }
 
     /// <summary>The spec with one assignment of the sweep's values set, and the values that apply to it.</summary>

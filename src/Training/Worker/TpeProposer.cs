@@ -13,14 +13,20 @@ namespace Dashboard.Training.Worker;
 /// ones until <c>parallel</c> are training or queued, or the <c>budget</c> is used. Idempotent: each proposal's index is
 /// the number of runs the sweep has, (experiment, index) is unique, and the proposals are made under the sweep's row
 /// lock, so a job run twice, or two at once on two hosts, adds each run once.
+/// A proposal that cannot train (its values make a spec the rules refuse, or a run larger than its device's memory on
+/// any host) is added as a failed run saying why, without a job, and counts as a failed trial (the worst): nobody is at
+/// the form to be told, a retried job would only draw it again, and the next proposal is made at once.
 /// </summary>
-public sealed class TpeProposer(IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, RunEvents events, ILogger<TpeProposer> log)
+public sealed class TpeProposer(IDbContextFactory<DashboardDb> dbs, RunLauncher launcher, RunEvents events, DeviceMemory memory,
+    ILogger<TpeProposer> log)
 {
     /// <summary>The runs it added (none when the sweep is full, finished, or not a tpe sweep).</summary>
     public async Task<IReadOnlyList<long>> ProposeAsync(long experimentId, CancellationToken ct = default)
     {
-        List<Run> added = [];
+        List<Run> added = [], refused = [];
         int priority = 0;
+        // Read before the sweep's lock is taken: it opens its own connection.
+        var limits = await memory.LimitsAsync(ct);
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -48,17 +54,27 @@ public sealed class TpeProposer(IDbContextFactory<DashboardDb> dbs, RunLauncher 
             while (total < sweep.Budget && pending.Count < sweep.ParallelRuns)
             {
                 var planned = Sweeps.Propose(spec with { Sweep = null }, sweep, finished, pending);
+                var refusal = Refusal(planned, limits);
+                var sized = planned.Refused is null ? Models.ModelSizes.TryOf(planned.Spec) : null;
                 var run = new Run
                 {
                     ExperimentId = experimentId, Project = spec.Name, Number = next++, Spec = SpecJson.Serialize(planned.Spec),
                     CreatedAt = now, MaxEpochs = planned.Spec.MaxEpochs, Params = planned.ParamsJson(), LaunchedBy = await LaunchedByAsync(db, experimentId, ct),
-                    ParameterCount = Models.ModelSizes.TryOf(planned.Spec)?.ParameterCount,
-                    FlopsPerSample = Models.ModelSizes.TryOf(planned.Spec)?.FlopsPerSample,
+                    ParameterCount = sized?.ParameterCount, FlopsPerSample = sized?.FlopsPerSample,
                     SweepIndex = planned.SweepIndex, ProposedBy = planned.ProposedBy,
                 };
                 db.Runs.Add(run);
-                added.Add(run);
-                pending.Add(planned.Params);
+                if (refusal is null)
+                {
+                    added.Add(run);
+                    pending.Add(planned.Params);
+                }
+                else
+                {
+                    (run.Status, run.Error, run.FinishedAt) = (RunStatus.Failed, refusal, now);
+                    refused.Add(run);
+                    finished.Add(new TpeTrial(planned.Params, double.NaN));
+                }
                 total++;
             }
             await db.SaveChangesAsync(ct);
@@ -71,7 +87,21 @@ public sealed class TpeProposer(IDbContextFactory<DashboardDb> dbs, RunLauncher 
             events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));
             log.LogInformation("Sweep {Experiment}: proposed run {Run} (#{Index}, {By}): {Params}", experimentId, run.DisplayName, run.SweepIndex, run.ProposedBy, run.Params);
         }
+        foreach (var run in refused)
+        {
+            events.Publish(new RunEvent(run.Id, RunEventKind.StatusChanged));
+            log.LogWarning("Sweep {Experiment}: proposal {Run} (#{Index}) not trained: {Error}", experimentId, run.DisplayName, run.SweepIndex, run.Error);
+        }
         return [.. added.Select(r => r.Id)];
+    }
+
+    /// <summary>Why a proposal cannot train, as its run's error says it; null when it can.</summary>
+    public static string? Refusal(PlannedRun planned, IReadOnlyDictionary<string, long> limits)
+    {
+        if (planned.Refused is { } errors) return $"proposal not trained: {errors}";
+        if (Models.MemoryEstimate.TryFor(planned.Spec) is not { } estimate) return null;
+        var limit = limits.TryGetValue(planned.Spec.Device, out var bytes) ? bytes : (long?)null;
+        return Models.MemoryFit.Problem(planned.Spec, estimate, limit) is var (field, message) ? $"proposal not trained: {field}: {message}" : null;
     }
 
     /// <summary>After one of its runs ended: a proposal job for a tpe sweep, queued at the sweep's priority.</summary>

@@ -34,6 +34,7 @@ public static class WorkerServices
         services.AddSingleton<SystemSampler>();
         services.AddTransient<TrainRunJob>();
         services.AddSingleton<TpeProposer>();
+        services.AddSingleton<DeviceMemory>();
         services.AddTransient<ProposeNextJob>();
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dashboard.Data;
-using Dashboard.Training.Worker;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Dashboard.Web.Launch;
+namespace Dashboard.Training.Worker;
 
 /// <summary>
-/// How much memory a device has, as far as the web node knows: what the worker hosts report at each heartbeat
+/// How much memory a device has, as far as the database knows: what the worker hosts report at each heartbeat
 /// (Workers page: "cpu (16 cores, 125.8 GiB)", "cuda:0 (NVIDIA H100 80GB HBM3, 80 GiB, 1.0 GiB used)"), and this
 /// machine's own memory when it trains itself. A run may train on any host that offers its device, so the limit is
 /// the largest memory any of them has: a launch is refused only when no known host could hold the run.
