@@ -25,6 +25,20 @@ public class SweepTests
     }
 
     [Fact]
+    public void A_shuffled_grid_runs_the_same_combinations_in_a_seeded_order_and_only_a_grid_shuffles()
+    {
+        const string grid = """{"method": "grid", "parameters": {"optimizer.lr": [0.01, 0.1, 1], "seed": [0, 1, 2, 3]}}""";
+        var plain = Expand(grid).Select(r => r.ParamsJson()).ToList();
+        var shuffled = Expand(grid.Replace("\"grid\",", "\"grid\", \"shuffle\": true, \"seed\": 5,")).Select(r => r.ParamsJson()).ToList();
+        Assert.Equal(plain.Order(), shuffled.Order());
+        Assert.NotEqual(plain, shuffled);
+        // The same seed, the same order (a preview shows what the launch queues); another seed, another order.
+        Assert.Equal(shuffled, Expand(grid.Replace("\"grid\",", "\"grid\", \"shuffle\": true, \"seed\": 5,")).Select(r => r.ParamsJson()));
+        Assert.NotEqual(shuffled, Expand(grid.Replace("\"grid\",", "\"grid\", \"shuffle\": true, \"seed\": 6,")).Select(r => r.ParamsJson()));
+        Assert.Contains("only a grid is shuffled", Errors("""{"method": "random", "count": 3, "shuffle": true, "parameters": {"seed": [1, 2]}}""")["sweep.shuffle"].Single());
+    }
+
+    [Fact]
     public void A_grid_over_ranges_takes_log_spaced_values_and_every_whole_number()
     {
         var runs = Expand("""{"parameters": {"optimizer.lr": {"min": 0.001, "max": 0.1, "distribution": "log_uniform", "num": 3}, "model.layer_size.0": {"min": 8, "max": 10}}}""");

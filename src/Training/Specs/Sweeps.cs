@@ -16,8 +16,15 @@ public sealed record SweepSpec
     public string Method { get; init; } = "grid";
     /// <summary>random: how many runs to draw.</summary>
     public int? Count { get; init; }
-    /// <summary>random: seed of the draws (default: the spec's seed), so that a preview shows the runs a launch makes.</summary>
+    /// <summary>random: seed of the draws (default: the spec's seed), so that a preview shows the runs a launch makes;
+    /// grid with shuffle, and tpe: seed of their order and draws.</summary>
     public long? Seed { get; init; }
+    /// <summary>
+    /// grid: queue the combinations in a seeded random order instead of the grid's. Asynchronous early stopping judges a
+    /// run against those that reached its rung before it; in the grid's order those are its first corner (the smallest
+    /// models first, say), which every later run beats, so nothing would be stopped.
+    /// </summary>
+    public bool Shuffle { get; init; }
     public Dictionary<string, JsonElement> Parameters { get; init; } = [];
     /// <summary>tpe: how many runs in all, proposed one after another from the finished ones.</summary>
     public int? Budget { get; init; }
@@ -70,7 +77,9 @@ public static class Sweeps
         if (errors.Any) throw new InvalidSpecException(errors);
         if (sweep.Method == "tpe") return FirstProposals(spec, sweep);
 
-        var assignments = sweep.Method == "grid" ? Grid(dimensions) : Draw(dimensions, sweep.Count!.Value, new Random(unchecked((int)(sweep.Seed ?? spec.Seed))));
+        var random = new Random(unchecked((int)(sweep.Seed ?? spec.Seed)));
+        var assignments = sweep.Method == "grid" ? Grid(dimensions) : Draw(dimensions, sweep.Count!.Value, random);
+        if (sweep.Method == "grid" && sweep.Shuffle) random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(assignments));
         // Every field, so that a sweep over model.name keeps what the spec gives for each kind (the cnn's width).
         var baseJson = JsonNode.Parse(SpecJson.SerializeAll(spec with { Sweep = null }))!.AsObject();
         var runs = new List<PlannedRun>(assignments.Count);
@@ -257,6 +266,7 @@ public static class Sweeps
                 errors.Add("sweep.parameters", $"the grid has {size:N0} runs; at most {SweepSpec.MaxRuns:N0} in one sweep");
         }
         if (sweep.Count is not null && sweep.Method == "grid") errors.Add("sweep.count", "only a random sweep takes a count; a grid runs every combination");
+        if (sweep.Shuffle && sweep.Method != "grid") errors.Add("sweep.shuffle", $"only a grid is shuffled: a {sweep.Method} sweep's runs come in the order they are drawn");
         if (sweep.Count is not null && sweep.Method == "tpe") errors.Add("sweep.count", "a tpe sweep takes a budget (runs in all), not a count");
         return dims;
     }

@@ -97,4 +97,30 @@ public sealed class AdaptiveSweepViewTests(DashboardFactory factory) : AppTestCo
         Assert.Equal(new AshaSpec { Metric = "val_loss", Mode = "min", MinEpochs = 1, ReductionFactor = 3, MaxEpochs = 9 }, sweep.EarlyStop);
         Assert.Equal(3, planned.Value.Runs.Count);
     }
+
+    [Fact]
+    public void A_grid_shuffled_in_the_form_previews_its_runs_in_the_seeded_order_and_clones_back_shuffled()
+    {
+        var form = Render<NewExperiment>();
+        form.Find("#sweep-method").Change("grid");
+        form.Find(".sweep-key").Input("seed");
+        form.Find(".sweep-values").Input("0, 1, 2, 3, 4, 5");
+        form.Find("#preview-runs-button").Click();
+        form.WaitForAssertion(() => Assert.Equal("6", form.Find("#preview-count").TextContent), TimeSpan.FromSeconds(10));
+        string Order() => string.Join(",", form.FindAll("#preview-runs tbody tr").Select(r => r.Children[1].TextContent));
+        Assert.Equal("0,1,2,3,4,5", Order());
+
+        form.Find("#sweep-shuffle").Change(true);
+        form.Find("#preview-runs-button").Click();
+        form.WaitForAssertion(() => Assert.NotEqual("0,1,2,3,4,5", Order()), TimeSpan.FromSeconds(10));
+        Assert.Equal("0,1,2,3,4,5", string.Join(",", Order().Split(',').Order()));
+
+        var clone = ExperimentForm.FromSpec("""
+            { "dataset": { "name": "hyperspheres", "n": 200, "p": 8, "d": 2 }, "model": { "name": "mlp", "layer_size": [8] },
+              "sweep": { "method": "grid", "shuffle": true, "parameters": { "seed": [0, 1] } } }
+            """);
+        Assert.True(clone.SweepShuffle);
+        var errors = new SpecErrors();
+        Assert.True(clone.ToRuns(errors)!.Value.Spec.Sweep!.Shuffle, errors.ToString());
+    }
 }

@@ -21,6 +21,8 @@ public sealed class ExperimentForm
     public string SweepParallel { get; set; } = "";
     public string SweepMetric { get; set; } = "";
     public string SweepMode { get; set; } = "";
+    /// <summary>grid: queue its runs in a seeded random order (for early stopping).</summary>
+    public bool SweepShuffle { get; set; }
     /// <summary>Early stopping (ASHA) of the sweep's runs, with its fields as typed; blank numbers take the spec's defaults.</summary>
     public bool EarlyStop { get; set; }
     public string EarlyStopMetric { get; set; } = "val_loss";
@@ -94,6 +96,7 @@ public sealed class ExperimentForm
             form.SweepParallel = sweep["parallel"]?.ToJsonString() ?? "";
             form.SweepMetric = sweep["metric"]?.GetValue<string>() ?? "";
             form.SweepMode = sweep["mode"]?.GetValue<string>() ?? "";
+            form.SweepShuffle = sweep["shuffle"]?.GetValue<bool>() ?? false;
             if (sweep["early_stop"] is JsonObject stop)
             {
                 form.EarlyStop = true;
@@ -187,6 +190,7 @@ public sealed class ExperimentForm
         }
         WholeNumber(sweep, "budget", SweepBudget, "sweep.budget", errors);
         WholeNumber(sweep, "parallel", SweepParallel, "sweep.parallel", errors);
+        if (SweepMethod == "grid" && SweepShuffle) sweep["shuffle"] = true;
         if (SweepMethod == "tpe")
         {
             if (SweepMetric.Trim().Length > 0) sweep["metric"] = SweepMetric.Trim();
