@@ -17,7 +17,7 @@ public sealed class EnsembleEvaluationTests : IDisposable
     }
 
     private static ExperimentSpec Spec(double lr, string layers = "[16]", long seed = 5, int n = 600) => SpecJson.Parse($$"""
-        { "name": "ens", "dataset": { "name": "hyperspheres", "n": {{n}}, "p": 12, "d": 3, "classes": 4, "noise": 0.4 },
+        { "name": "ens", "dataset": { "name": "hyperspheres", "n": {{n}}, "p": 12, "d": 3, "classes": 4, "noise": 1.5 },
           "model": { "name": "mlp", "layer_size": {{layers}} }, "optimizer": { "name": "sgd_momentum_wdecay", "lr": {{lr}} },
           "batch_size": 30, "max_epochs": 2, "seed": {{seed}} }
         """);
