@@ -47,7 +47,8 @@ public sealed class EnsemblePagesTests : AppTestContext
         Assert.Equal("ensemble||" + Fmt(api.GetProperty("ensemble")), Cells("[data-row=ensemble]"));
         Assert.Equal($"pagens/00001|epoch-0002.pt|{Fmt(api.GetProperty("members")[0])}", Cells($"[data-run-id='{ids[0]}']"));
         Assert.Equal($"pagens/00002|epoch-0002.pt|{Fmt(api.GetProperty("members")[1])}", Cells($"[data-run-id='{ids[1]}']"));
-        Assert.Contains("AP: average precision, macro over the classes, each class against the rest", page.Find("#ensemble-about").TextContent);
+        Assert.Contains("AP: average precision, macro over the classes, each class against the rest",
+            System.Text.RegularExpressions.Regex.Replace(page.Find("#ensemble-about").TextContent, @"\s+", " "));
         // Bars of accuracy and loss: the two runs and the ensemble.
         Assert.Equal("2", page.Find("[data-chart=ensemble-accuracy]").GetAttribute("data-traces"));
         Assert.Equal("3", page.Find("[data-chart=ensemble-loss]").GetAttribute("data-points"));
