@@ -21,11 +21,30 @@ public sealed class EnsembleTests : ChromiumTest
         Assert.Equal(HttpStatusCode.Created, launched.StatusCode);
         var ids = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("run_ids").EnumerateArray().Select(e => e.GetInt64()).ToList();
 
+        foreach (var runId in ids)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            string? status;
+            while ((status = (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}")).GetProperty("status").GetString()) is "queued" or "running")
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"run {runId} did not finish");
+                await Task.Delay(200);
+            }
+            Assert.Equal("completed", status);
+        }
+
         var page = await NewPageAsync();
         await page.GotoAsync(App.BaseUrl + "/");
-        await Assertions.Expect(page.Locator("#runs .status-badge:text-is('completed')")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
-        await page.CheckAsync($".run-select[value='{ids[0]}']");
-        await page.CheckAsync($".run-select[value='{ids[1]}']");
+        await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
+        await Assertions.Expect(page.Locator("#runs .status-badge:text-is('completed')")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        // Ticked until the circuit has them: a tick on the prerendered table, before the circuit is up, is lost.
+        for (int tries = 0; await page.TextContentAsync("#compare-selected") != "Compare 2 selected"; tries++)
+        {
+            Assert.True(tries < 30, "the runs table did not take the selection");
+            foreach (var runId in ids)
+                if (!await page.IsCheckedAsync($".run-select[value='{runId}']")) await page.CheckAsync($".run-select[value='{runId}']");
+            await page.WaitForTimeoutAsync(500);
+        }
         await page.ClickAsync("#ensemble-selected");
 
         await Assertions.Expect(page.Locator("#ensemble-runs")).ToHaveValueAsync($"{ids.Min()}, {ids.Max()}", new() { Timeout = 15_000 });
@@ -41,7 +60,7 @@ public sealed class EnsembleTests : ChromiumTest
         var loss = Dashboard.Web.Analysis.EnsembleResults.Fmt(api.GetProperty("ensemble").GetProperty("loss").GetDouble());
         await Assertions.Expect(page.Locator("[data-row=ensemble] td").Nth(3)).ToHaveTextAsync(loss);
         // The bar charts are drawn: each run and the ensemble.
-        await page.WaitForFunctionAsync("() => (document.getElementById('ensemble-loss')?.data || []).reduce((n, t) => n + t.y.length, 0) === 3");
+        await page.WaitForFunctionAsync("() => ['ensemble-loss', 'ensemble-accuracy'].every(c => (document.getElementById(c)?.data || []).reduce((n, t) => n + t.y.length, 0) === 3)");
         Assert.Equal(["bar", "bar"], await page.EvaluateAsync<string[]>("() => document.getElementById('ensemble-accuracy').data.map(t => t.type)"));
         await page.WaitForTimeoutAsync(1000);
         await ScreenshotAsync(page, "ensemble");
