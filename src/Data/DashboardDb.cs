@@ -19,6 +19,8 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
     public DbSet<AlertDelivery> AlertDeliveries => Set<AlertDelivery>();
     public DbSet<AlertAttempt> AlertAttempts => Set<AlertAttempt>();
     public DbSet<RungArrival> RungArrivals => Set<RungArrival>();
+    public DbSet<Ensemble> Ensembles => Set<Ensemble>();
+    public DbSet<EnsembleMember> EnsembleMembers => Set<EnsembleMember>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -120,6 +122,22 @@ public sealed partial class DashboardDb(DbContextOptions<DashboardDb> options) :
             e.HasIndex(x => new { x.RunId, x.RungEpoch }).IsUnique();
             e.HasIndex(x => x.ExperimentId);
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<Ensemble>(e =>
+        {
+            e.Property(x => x.Name).HasMaxLength(Ensemble.NameLength);
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.Property(x => x.Checkpoint).HasMaxLength(8);
+            e.Property(x => x.Host).HasMaxLength(64);
+            e.Property(x => x.CreatedBy).HasMaxLength(64);
+            e.HasMany(x => x.Members).WithOne().HasForeignKey(x => x.EnsembleId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<EnsembleMember>(e =>
+        {
+            e.Property(x => x.CheckpointFile).HasMaxLength(64);
+            e.HasIndex(x => new { x.EnsembleId, x.RunId }).IsUnique();
+            e.HasIndex(x => x.RunId);
+            e.HasOne(x => x.Run).WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<WorkerHost>(e =>
         {

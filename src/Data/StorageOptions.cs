@@ -14,6 +14,12 @@ public sealed class StorageOptions
     [Required]
     public string DataDir { get; set; } = "data";
 
+    /// <summary>
+    /// Every worker host sees the same DataDir (a shared folder, as a cluster's takeover wants). Without it a run's
+    /// checkpoints are read only on the machine that wrote them: an ensemble is evaluated by a worker on that machine.
+    /// </summary>
+    public bool SharedDataDir { get; set; }
+
     /// <summary>From ConnectionStrings:Dashboard. Empty means the embedded SQLite file under DataDir.</summary>
     public string? ConnectionString { get; set; }
 

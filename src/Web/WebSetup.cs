@@ -73,6 +73,7 @@ public static class WebSetup
         app.MapAlertsApi();
         app.MapAnalysisApi();
         app.MapRuntimeApi();
+        app.MapEnsemblesApi();
         app.MapJobsDashboard();
         // Our own Content-Security-Policy (SecurityHeaders) already says frame-ancestors 'none': no second header.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);

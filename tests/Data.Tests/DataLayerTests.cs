@@ -31,7 +31,7 @@ public abstract class DataLayerTests
 
         await using var db = Open(storage);
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000013_AdaptiveSweeps", "20261206000014_WorkerHostFigures", "20261206000015_Alerts", "20261206000016_RunFork"],
+        Assert.Equal(["20261121000001_Initial", "20261121000002_MetricSummaries", "20261121000003_RunCancelRequest", "20261121000004_RunAttempts", "20261121000005_WorkerHosts", "20261121000006_RunAttemptDevices", "20261122000007_RunBrowser", "20261122000008_MetricPointsClustered", "20261122000009_Users", "20261205000010_DropOldJobStore", "20261205000011_RunModelSize", "20261206000012_RunAttemptEnvironment", "20261206000013_AdaptiveSweeps", "20261206000014_WorkerHostFigures", "20261206000015_Alerts", "20261206000016_RunFork", "20261206000017_Ensembles"],
             await db.Database.GetAppliedMigrationsAsync());
         var run = await db.Runs.Include(r => r.Experiment).SingleAsync(r => r.Id == id);
         Assert.Equal("hps/00001", run.DisplayName);
@@ -125,6 +125,37 @@ public abstract class DataLayerTests
             Assert.Equal(started, run.StartedAt);
             Assert.Equal(DateTimeKind.Utc, run.StartedAt!.Value.Kind);
             Assert.Equal(42, run.DivergedAtStep);
+        }
+    }
+
+    [Fact]
+    public async Task An_ensemble_keeps_its_members_in_order_with_their_figures_and_a_run_is_in_it_once()
+    {
+        var storage = await NewDatabaseAsync();
+        await DatabaseSetup.MigrateAsync(storage);
+        var a = await AddRunAsync(storage, "hps", 1);
+        var b = await AddRunAsync(storage, "hps", 2);
+        long id;
+        await using (var db = Open(storage))
+        {
+            var e = new Ensemble
+            {
+                Name = "hps/00002 + hps/00001", CreatedAt = DateTime.UtcNow, Status = EnsembleStatus.Done, Host = "gpu7",
+                Accuracy = 0.75, Loss = 0.5, Ap = 0.8, Samples = 40, Classes = 3, Evaluated = 2,
+                Members = [new() { RunId = b, Position = 0, CheckpointFile = "epoch-0003.pt", Loss = 0.625 }, new() { RunId = a, Position = 1, Loss = 0.7 }],
+            };
+            db.Ensembles.Add(e);
+            await db.SaveChangesAsync();
+            id = e.Id;
+        }
+        await using (var db = Open(storage))
+        {
+            var e = await db.Ensembles.Include(x => x.Members).ThenInclude(m => m.Run).SingleAsync(x => x.Id == id);
+            Assert.Equal(["hps/00002", "hps/00001"], e.Members.OrderBy(m => m.Position).Select(m => m.Run!.DisplayName));
+            Assert.Equal((0.75, 0.5, 0.8, "gpu7", EnsembleCheckpoint.Last), (e.Accuracy!.Value, e.Loss!.Value, e.Ap!.Value, e.Host, e.Checkpoint));
+            Assert.Equal("epoch-0003.pt", e.Members.Single(m => m.RunId == b).CheckpointFile);
+            db.EnsembleMembers.Add(new EnsembleMember { EnsembleId = id, RunId = a, Position = 2 });
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
         }
     }
 

@@ -39,6 +39,7 @@ public static class WorkerServices
 
         var worker = config.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
         WorkerOptions.Complete(worker);
+        services.AddDashboardEnsembles(worker);
         // This process's own store, not Hangfire's global one: a test process holds several clusters at once.
         services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<StorageOptions>()));
         // Likewise the activator: AddHangfire's default is the process-wide current one, which the last app to configure

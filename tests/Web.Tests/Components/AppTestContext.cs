@@ -24,6 +24,7 @@ public abstract class AppTestContext : BunitContext, IClassFixture<DashboardFact
         var app = factory.Services.CreateScope().ServiceProvider;
         Services.AddSingleton(app.GetRequiredService<IDbContextFactory<DashboardDb>>());
         Services.AddSingleton(app.GetRequiredService<Dashboard.Training.Worker.RunLauncher>());
+        Services.AddSingleton(app.GetRequiredService<Dashboard.Training.Worker.EnsembleLauncher>());
         Services.AddSingleton(app.GetRequiredService<Dashboard.Training.Worker.RunCancellation>());
         Services.AddSingleton(app.GetRequiredService<Dashboard.Web.Launch.LaunchChecks>());
         Services.AddSingleton(app.GetRequiredService<StorageOptions>());
