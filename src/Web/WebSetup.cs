@@ -65,6 +65,7 @@ public static class WebSetup
         app.MapMetricsApi();
         app.MapRunCancelApi();
         app.MapCheckpointsApi();
+        app.MapMinimaApi();
         app.MapWorkersApi();
         app.MapDashboardHealth();
         app.MapRunLiveApi();

@@ -98,7 +98,7 @@ public sealed class CheckpointTests : IDisposable
         Trainer.Train(second, data, rec, CancellationToken.None, new TrainContext
         {
             CheckpointDir = dir,
-            ResolveCheckpoint = reference => reference == "first-run" ? first : throw new ArgumentException(reference),
+            ResolveMinimum = reference => reference == "first-run" ? new LoadedMinimum(reference, first) : throw new ArgumentException(reference),
         });
 
         float[] Read(string name)

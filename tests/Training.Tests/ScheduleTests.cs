@@ -320,7 +320,7 @@ public class ScheduleTests
         Assert.Equal(lr, JsonSerializer.Deserialize<LrScheduleSpec>(json, SpecJson.Options));
 
         var batch = new BatchScheduleSpec { Name = "exponential", Max = 4526 };
-        Assert.Equal("""{"name":"exponential","growth":1.037,"max":4526}""", JsonSerializer.Serialize(batch, SpecJson.Options));
+        Assert.Equal("""{"name":"exponential","growth":1.037,"max":4526,"drop_last":false}""", JsonSerializer.Serialize(batch, SpecJson.Options));
         Assert.Equal(batch, JsonSerializer.Deserialize<BatchScheduleSpec>(JsonSerializer.Serialize(batch, SpecJson.Options), SpecJson.Options));
         // Null t_max and max are left out, as elsewhere in a stored spec.
         Assert.DoesNotContain("t_max", JsonSerializer.Serialize(new LrScheduleSpec(), SpecJson.Options));

@@ -70,7 +70,7 @@ public class SpecApplicabilityTests
         Assert.Equal("""{"name":"mlp","layer_size":[8],"act_funcs":[],"skip_steps":0}""", stored["model"]!.ToJsonString());
         Assert.Equal("""{"name":"sgd","lr":0.01,"weight_decay":0}""", stored["optimizer"]!.ToJsonString());
         Assert.Equal("""{"name":"constant","warmup_epochs":0,"warmup_start_factor":0.01,"per_step":false}""", stored["lr_schedule"]!.ToJsonString());
-        Assert.Equal("""{"name":"constant"}""", stored["batch_schedule"]!.ToJsonString());
+        Assert.Equal("""{"name":"constant","drop_last":false}""", stored["batch_schedule"]!.ToJsonString());
         Assert.Equal(16, JsonNode.Parse(SpecJson.SerializeAll(spec))!["model"]!["width"]!.GetValue<int>());
 
         var cnn = SpecJson.Parse("""{"dataset":"cifar10","model":{"name":"cnn","width":16}}""");

@@ -85,4 +85,39 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("no-such-folder", stderr);
         Assert.Contains("train-images-idx3-ubyte", stderr);
     }
+
+    [Fact]
+    public void Train_keeps_away_from_a_captured_minimum_given_as_its_file_and_answers_a_run_reference_clearly()
+    {
+        string Spec(string loss) => $$"""
+            { "name": "cli", "dataset": { "name": "hyperspheres", "n": 300, "p": 8, "d": 2 }, "model": { "name": "mlp", "layer_size": [8] },
+              "loss_func": {{loss}}, "batch_size": 40, "max_epochs": 2 }
+            """;
+        var first = Path.Combine(_dir, "first.json");
+        File.WriteAllText(first, Spec("""{ "capture_epochs": [1] }"""));
+        var (code, _, stderr) = Run(first, "--out", Path.Combine(_dir, "first"));
+        Assert.True(code == 0, stderr);
+        var minimum = Path.Combine(_dir, "first", "checkpoints", "minimum-epoch-0001.f32");
+        Assert.True(File.Exists(minimum));
+
+        var second = Path.Combine(_dir, "second.json");
+        File.WriteAllText(second, Spec($$"""{ "distance": true, "factor": 0.1, "minima_from": [{{JsonSerializer.Serialize(minimum)}}] }"""));
+        (code, var stdout, stderr) = Run(second, "--out", Path.Combine(_dir, "second"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"loaded the minimum {minimum} to keep away from", stdout);
+        var loaded = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "second", "checkpoints", "minima-loaded.json"))).RootElement;
+        Assert.Equal(minimum, loaded[0].GetProperty("file").GetString());
+        Assert.Equal("minimum-from-01.f32", loaded[0].GetProperty("stored_as").GetString());
+
+        var byName = Path.Combine(_dir, "by-name.json");
+        File.WriteAllText(byName, Spec("""{ "distance": true, "minima_from": ["cli/00001@epoch-1"] }"""));
+        (code, _, stderr) = Run(byName);
+        Assert.Equal(1, code);
+        Assert.Contains("error: loss_func.minima_from: cli/00001@epoch-1 names a run's captured minimum, which only the dashboard's worker can find", stderr);
+
+        File.WriteAllText(byName, Spec("""{ "distance": true, "minima_from": ["cli/00001@epoch-one"] }"""));
+        (code, _, stderr) = Run(byName);
+        Assert.Equal(2, code);
+        Assert.Contains("by-name.json: loss_func.minima_from: 'cli/00001@epoch-one': a captured minimum is named project/NNNNN@epoch-N", stderr);
+    }
 }

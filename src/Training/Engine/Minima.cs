@@ -14,25 +14,53 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
 {
     private readonly List<float[]> _minima = [];
     private readonly List<string> _files = [];
+    private readonly List<LoadedMinimum> _loaded = [];
 
     public int Count => _minima.Count;
     public string[] Files => [.. _files];
 
     public void Capture(int epoch) => Add(model.CopyParameters(), $"minimum-epoch-{epoch:D4}.f32");
 
-    public void AddFromCheckpoint(ModelGraph graph, string path, string reference)
+    /// <summary>
+    /// Loads a loss_func.minima_from entry: another run's captured minimum (a .f32 file of the weights) or the weights
+    /// of a checkpoint (.pt). Either must fit this model.
+    /// </summary>
+    public void AddFrom(ModelGraph graph, LoadedMinimum source)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"loss_func.minima_from: '{reference}' has no checkpoint at {path}");
-        using var other = NativeModel.Create(graph, "cpu", 0);
-        try
+        var (path, reference) = (source.File, source.Reference);
+        if (!File.Exists(path)) throw new FileNotFoundException($"loss_func.minima_from: '{reference}' has no file at {path}");
+        float[] values;
+        if (path.EndsWith(".f32", StringComparison.Ordinal))
         {
-            other.LoadWeights(path);
+            values = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+            if (values.Length != model.ParameterCount())
+                throw new InvalidDataException($"loss_func.minima_from: '{reference}' holds {values.Length:N0} weights; this model has {model.ParameterCount():N0}: it was captured from another model");
         }
-        catch (NativeException e)
+        else
         {
-            throw new InvalidDataException($"loss_func.minima_from: '{reference}' ({path}) does not fit this model: {e.Message}", e);
+            using var other = NativeModel.Create(graph, "cpu", 0);
+            try
+            {
+                other.LoadWeights(path);
+            }
+            catch (NativeException e)
+            {
+                throw new InvalidDataException($"loss_func.minima_from: '{reference}' ({path}) does not fit this model: {e.Message}", e);
+            }
+            values = other.CopyParameters();
         }
-        Add(other.CopyParameters(), $"minimum-from-{_minima.Count + 1:D2}.f32");
+        var name = $"minimum-from-{_minima.Count + 1:D2}.f32";
+        Add(values, name);
+        _loaded.Add(source with { StoredAs = name });
+    }
+
+    /// <summary>The minima_from entries loaded, in order, as minima-loaded.json records them.</summary>
+    public IReadOnlyList<LoadedMinimum> Loaded => _loaded;
+
+    /// <summary>Writes minima-loaded.json in the run's folder (when it has one).</summary>
+    public void RecordLoaded()
+    {
+        if (checkpoints is not null && _loaded.Count > 0) LoadedMinimum.Write(checkpoints.Directory, _loaded);
     }
 
     public void Restore(IEnumerable<string> files, string directory)

@@ -34,8 +34,11 @@ public sealed record TrainContext
     public string? CheckpointDir { get; init; }
     /// <summary>A checkpoint (.pt with its .json) to continue from; the run goes on at the epoch after it.</summary>
     public string? ResumeFrom { get; init; }
-    /// <summary>Turns a loss_func.minima_from entry (a file, or a run reference the host knows) into a checkpoint path.</summary>
-    public Func<string, string> ResolveCheckpoint { get; init; } = reference => reference;
+    /// <summary>
+    /// Turns a loss_func.minima_from entry (a file, or a run or a captured minimum the host knows) into the file to load
+    /// and where it came from.
+    /// </summary>
+    public Func<string, LoadedMinimum> ResolveMinimum { get; init; } = LoadedMinimum.AsFile;
     /// <summary>
     /// The thread count, set on the training thread itself: OpenMP keeps a count per thread once the thread has used
     /// libtorch, so two runs in two slots each keep their own. Null leaves libtorch's setting as it is.
@@ -93,7 +96,10 @@ public static class Trainer
         }
         else
         {
-            foreach (var reference in spec.LossFunc.MinimaFrom) minima.AddFromCheckpoint(graph, context.ResolveCheckpoint(reference), reference);
+            foreach (var reference in spec.LossFunc.MinimaFrom) minima.AddFrom(graph, context.ResolveMinimum(reference));
+            minima.RecordLoaded();
+            foreach (var m in minima.Loaded)
+                sink.Message($"loaded the minimum {m.Reference}{(m.SourceRun is null ? "" : $" ({m.SourceRun}{(m.Epoch is { } e ? $", after epoch {e}" : "")})")} to keep away from");
         }
         minima.Apply();
 
@@ -125,11 +131,12 @@ public static class Trainer
             model.Reseed(Mix(seed, (ulong)epoch));
             train.Shuffle(seed * 1_000_003UL + (ulong)epoch);
             int batch = (int)Math.Min(Schedules.BatchSize(spec.BatchSchedule, spec.BatchSize, e0), train.Count);
-            long stepsInEpoch = StepsInEpoch(train.Count, batch);
+            bool dropLast = spec.BatchSchedule.DropLast;
+            long stepsInEpoch = StepsInEpoch(train.Count, batch, dropLast);
             double epochLossSum = 0;
             long epochSteps = 0, epochCorrect = 0, epochSamples = 0, stepInEpoch = 0;
 
-            for (long start = 0, count; start < train.Count; start += count, stepInEpoch++)
+            for (long start = 0, count; stepInEpoch < stepsInEpoch; start += count, stepInEpoch++)
             {
                 // Checked every step, logged or not: a cancel stops the run within one step.
                 if (ct.IsCancellationRequested) return new(TrainOutcome.Cancelled, epoch - 1, step, null, final);
@@ -139,13 +146,13 @@ public static class Trainer
                     double lr = Schedules.LearningRate(spec.LrSchedule, o.BaseLearningRate, e0, stepInEpoch, stepsInEpoch, spec.MaxEpochs);
                     if (lr != lastLr[k]) { o.SetLearningRate(lr); lastLr[k] = lr; }
                 }
-                count = BatchLength(train.Count, start, batch);
+                count = BatchLength(train.Count, start, batch, dropLast);
                 stepClock.Start();
                 model.TrainStep(optimizers, train, start, count);
                 stepClock.Stop();
                 step++;
                 samples += count;
-                bool lastOfEpoch = start + count >= train.Count;
+                bool lastOfEpoch = stepInEpoch == stepsInEpoch - 1;
                 if (step % spec.LogEvery != 0 && !lastOfEpoch) continue;
 
                 stepClock.Start();
@@ -242,19 +249,22 @@ public static class Trainer
         }
     }
 
-    // A lone last sample joins the batch before it: batch norm cannot normalise a batch of one. The two functions
-    // below are the one rule, seen from a batch and from the whole epoch.
+    // A lone last sample joins the batch before it: batch norm cannot normalise a batch of one. With drop_last the
+    // last partial batch is not trained on at all (its few samples at a large lr spike the loss); the shuffle draws
+    // other samples into it next epoch. The two functions below are the one rule, seen from a batch and from the epoch.
 
-    /// <summary>The size of the batch starting at <paramref name="start"/> in a pass over <paramref name="total"/> samples.</summary>
-    public static long BatchLength(long total, long start, long batch)
+    /// <summary>The size of the batch starting at <paramref name="start"/> in a pass over <paramref name="total"/> samples (0: none, dropped).</summary>
+    public static long BatchLength(long total, long start, long batch, bool dropLast = false)
     {
+        if (dropLast) return start + batch <= total ? batch : 0;
         long count = Math.Min(batch, total - start);
         return total - (start + count) == 1 ? count + 1 : count;
     }
 
     /// <summary>Batches in one pass over <paramref name="count"/> samples.</summary>
-    public static long StepsInEpoch(long count, long batch)
+    public static long StepsInEpoch(long count, long batch, bool dropLast = false)
     {
+        if (dropLast) return count / batch;
         long steps = (count + batch - 1) / batch;
         return steps > 1 && count % batch == 1 ? steps - 1 : steps;
     }

@@ -83,6 +83,12 @@ public sealed record BatchScheduleSpec : INamedSpec<BatchScheduleSpec>
     [AppliesTo("exponential")]
     public int? Max { get; init; }
 
+    /// <summary>
+    /// Drop each epoch's last batch when it is smaller than the batch size (PyTorch's DataLoader drop_last): a few
+    /// samples at a large lr make a noisy step that spikes the loss. Epochs then take floor(n / batch) steps.
+    /// </summary>
+    public bool DropLast { get; init; }
+
     public static BatchScheduleSpec FromName(string name) => new() { Name = name };
     public static string Section => "batch_schedule";
 }

@@ -89,7 +89,9 @@ public static partial class SpecValidator
         if (l.CaptureEpochs is null || l.CaptureEpochs.Any(c => c < 1 || c > maxEpochs))
             e.Add("loss_func.capture_epochs", $"epochs must be between 1 and max_epochs ({maxEpochs})");
         if (l.MinimaFrom is null || l.MinimaFrom.Any(string.IsNullOrWhiteSpace))
-            e.Add("loss_func.minima_from", "a list of checkpoint files or runs (project/00001)");
+            e.Add("loss_func.minima_from", "a list of checkpoint files, runs (project/00001) or captured minima (project/00001@epoch-3)");
+        foreach (var reference in (l.MinimaFrom ?? []).Where(r => r is not null && MinimumReference.LooksLikeOne(r) && MinimumReference.Parse(r) is null))
+            e.Add("loss_func.minima_from", $"'{reference}': a captured minimum is named {MinimumReference.Format}");
         if ((l.CaptureEpochs?.Length ?? 0) + (l.MinimaFrom?.Length ?? 0) > MaxMinima)
             e.Add("loss_func.capture_epochs", $"at most {MaxMinima} minima in all (capture_epochs and minima_from)");
         if (l.Distance && (l.CaptureEpochs?.Length ?? 0) == 0 && (l.MinimaFrom?.Length ?? 0) == 0)

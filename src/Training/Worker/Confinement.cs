@@ -16,8 +16,8 @@ public static partial class Confinement
         if (spec.Dataset?.Folder is { } folder && !IsInside(folder, training.DatasetRoots))
             errors.Add("dataset.folder", $"{folder} is outside the data folders this dashboard reads ({string.Join(", ", training.DatasetRoots.Select(Path.GetFullPath))}; more with Training:DataRoots)");
         foreach (var reference in spec.LossFunc.MinimaFrom)
-            if (!RunReference().IsMatch(reference) && !IsCheckpoint(reference, dataDir))
-                errors.Add("loss_func.minima_from", $"{reference}: name a run (project/00003) or a checkpoint (.pt) inside {Path.Combine(Path.GetFullPath(dataDir), "runs")}");
+            if (!RunReference().IsMatch(reference) && !MinimumReference.LooksLikeOne(reference) && !IsCheckpoint(reference, dataDir))
+                errors.Add("loss_func.minima_from", $"{reference}: name a run (project/00003), a minimum it captured (project/00003@epoch-3) or a checkpoint (.pt) inside {Path.Combine(Path.GetFullPath(dataDir), "runs")}");
     }
 
     public static void Check(IEnumerable<ExperimentSpec> specs, TrainingOptions training, string dataDir)

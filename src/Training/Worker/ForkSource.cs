@@ -82,6 +82,9 @@ public sealed record ForkSource(ForkReference Reference, Run Parent, ExperimentS
         var folder = Path.GetDirectoryName(File)!;
         foreach (var minimum in State.Minima)
             System.IO.File.Copy(Path.Combine(folder, minimum), Path.Combine(checkpointDir, minimum), overwrite: true);
+        // A fork resumes, so it loads no minima_from itself: it keeps away from its parent's, which its page lists.
+        var loaded = Path.Combine(folder, LoadedMinimum.RecordFile);
+        if (System.IO.File.Exists(loaded)) System.IO.File.Copy(loaded, Path.Combine(checkpointDir, LoadedMinimum.RecordFile), overwrite: true);
         var target = Path.Combine(checkpointDir, $"epoch-{State.Epoch:D4}");
         // The .json first and the .pt last, as Checkpoints writes them: a .pt always has its .json.
         System.IO.File.Copy(Path.ChangeExtension(File, ".json"), target + ".json", overwrite: true);

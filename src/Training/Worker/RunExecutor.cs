@@ -67,7 +67,7 @@ public sealed class RunExecutor(
                 {
                     CheckpointDir = checkpointDir,
                     ResumeFrom = resumeFrom,
-                    ResolveCheckpoint = ResolveCheckpoint,
+                    ResolveMinimum = ResolveMinimum,
                     Threads = training.Value.ThreadPolicy(worker.Value.Slots),
                 };
                 return Trainer.Train(spec, () =>
@@ -318,20 +318,9 @@ public sealed class RunExecutor(
         : shutdown.IsCancellationRequested ? (RunStatus.Queued, "interrupted by the host shutting down; it will start again")
         : (RunStatus.Queued, "interrupted; it will start again");
 
-    /// <summary>"project/00003" is that run's last checkpoint; anything else is a checkpoint file.</summary>
-    private string ResolveCheckpoint(string reference)
+    private LoadedMinimum ResolveMinimum(string reference)
     {
-        var parts = reference.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[1], out var number))
-        {
-            using var db = _dbs.CreateDbContext();
-            var id = db.Runs.Where(r => r.Project == parts[0] && r.Number == number).Select(r => (long?)r.Id).FirstOrDefault();
-            if (id is { } runId)
-                return Checkpoints.Latest(storage.CheckpointDir(runId))
-                    ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
-        }
-        if (!Confinement.IsCheckpoint(reference, storage.DataDir))
-            throw new UnauthorizedAccessException($"loss_func.minima_from: {reference} is outside this dashboard's data folder");
-        return reference;
+        using var db = _dbs.CreateDbContext();
+        return MinimaSources.Resolve(db, storage, reference);
     }
 }

@@ -101,18 +101,13 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
         foreach (var (field, (_, message)) in worst) errors.Add(field, message);
     }
 
+    /// <summary>The runs and captured minima named in minima_from exist; a missing minimum is answered with those that do.</summary>
     private async Task MinimaRunsAsync(IReadOnlyList<string> references, SpecErrors errors, CancellationToken ct)
     {
-        var runs = references.Select(r => (Reference: r, Match: RunReference().Match(r))).Where(r => r.Match.Success).ToList();
-        if (runs.Count == 0) return;
+        if (references.Count == 0) return;
         await using var db = await dbs.CreateDbContextAsync(ct);
-        foreach (var (reference, match) in runs)
-        {
-            var project = match.Groups[1].Value;
-            var number = int.Parse(match.Groups[2].Value);
-            if (!await db.Runs.AnyAsync(r => r.Project == project && r.Number == number, ct))
-                errors.Add("loss_func.minima_from", $"{reference}: no such run exists");
-        }
+        foreach (var reference in references)
+            if (await MinimaSources.ProblemAsync(db, storage, reference, ct) is { } problem) errors.Add("loss_func.minima_from", problem);
     }
 
     /// <summary>A fork's checkpoint exists, and each run can go on from it (same model, same optimizer, epochs left).</summary>
@@ -129,7 +124,4 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
                 foreach (var (field, message) in source.Problems(run.Spec)) errors.Add(field, message);
         }
     }
-
-    [GeneratedRegex(@"^([A-Za-z0-9_-]{1,64})/(\d{1,9})$")]
-    private static partial Regex RunReference();
 }

@@ -39,6 +39,8 @@ public sealed class NewExperimentTests(DashboardFactory factory) : AppTestContex
     [InlineData("#f-max_epochs", "1e9", "max_epochs", "whole number")]
     [InlineData("#f-loss_func-minima_from", "/etc/passwd", "loss_func.minima_from", "name a run")]
     [InlineData("#f-loss_func-minima_from", "nosuch/00007", "loss_func.minima_from", "nosuch/00007: no such run exists")]
+    [InlineData("#f-loss_func-minima_from", "nosuch/00007@epoch-2", "loss_func.minima_from", "nosuch/00007@epoch-2: no run nosuch/00007 exists")]
+    [InlineData("#f-loss_func-minima_from", "nosuch/00007@epoch-two", "loss_func.minima_from", "a captured minimum is named project/NNNNN@epoch-N")]
     [InlineData("#f-optimizer-lr", "1e308", "optimizer.lr", "outside the range of a 32-bit float")]
     [InlineData("#f-dataset-size", "100000", "dataset.size", "more than the 60000 training samples")]
     public async Task A_bad_value_is_answered_beside_its_field_which_is_marked_and_nothing_is_stored(string input, string value, string field, string message)

@@ -107,6 +107,7 @@ public static class SpecFields
             new("batch_schedule.name", "Batch schedule", FieldKind.Choice, "exponential: floor(batch_size × growth^epoch), up to the cap", BatchScheduleSpec.Names),
             When(new("batch_schedule.growth", "Growth per epoch", FieldKind.Number), "batch_schedule.name", "exponential"),
             When(new("batch_schedule.max", "Cap", FieldKind.Int, "Empty: no cap", Optional: true), "batch_schedule.name", "exponential"),
+            new("batch_schedule.drop_last", "Drop the last partial batch", FieldKind.Bool, "Each epoch takes floor(n / batch) full batches; the few samples left over are not a step of their own (a small step at a large lr spikes the loss)"),
         ]),
         new("Checkpoints",
         [
