@@ -10,6 +10,10 @@ using Dashboard.Training.Worker;
 if (args.Length > 0 && args[0] == "train")
     return TrainCommand.Run(args[1..]);
 
+// `datasets fetch mnist|cifar10`: downloads a dataset into the folder the loader reads.
+if (args.Length > 0 && args[0] == "datasets")
+    return DatasetsCommand.Run(args[1..]);
+
 // `health`: whether this machine's worker is beating (a container healthcheck).
 if (args.Length > 0 && args[0] == "health")
     return await HealthCommand.RunAsync(new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory)

@@ -23,6 +23,8 @@ public static class WebSetup
         builder.Services.AddSingleton<Alerts.BrowserAlerts>();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddSingleton<Launch.LaunchChecks>();
+        builder.Services.AddOptions<Training.Datasets.DatasetFetchOptions>().Bind(builder.Configuration.GetSection(Training.Datasets.DatasetFetchOptions.Section));
+        builder.Services.AddSingleton<Launch.DatasetDownloads>();
         builder.Services.AddProblemDetails();
         builder.Services.AddDashboardHealth();
         builder.AddDashboardAuth();

@@ -27,6 +27,7 @@ public abstract class AppTestContext : BunitContext, IClassFixture<DashboardFact
         Services.AddSingleton(app.GetRequiredService<Dashboard.Training.Worker.EnsembleLauncher>());
         Services.AddSingleton(app.GetRequiredService<Dashboard.Training.Worker.RunCancellation>());
         Services.AddSingleton(app.GetRequiredService<Dashboard.Web.Launch.LaunchChecks>());
+        Services.AddSingleton(app.GetRequiredService<Dashboard.Web.Launch.DatasetDownloads>());
         Services.AddSingleton(app.GetRequiredService<StorageOptions>());
         Services.AddSingleton(app.GetRequiredService<RunEvents>());
         Auth = AddAuthorization();
