@@ -19,7 +19,7 @@ public sealed class Minima(NativeModel model, LossSpec loss, Checkpoints? checkp
     public int Count => _minima.Count;
     public string[] Files => [.. _files];
 
-    public void Capture(int epoch) => Add(model.CopyParameters(), $"minimum-epoch-{epoch:D4}.f32");
+    public void Capture(int epoch) => Add(model.CopyParameters(), MinimumReference.FileOf(epoch));
 
     /// <summary>
     /// Loads a loss_func.minima_from entry: another run's captured minimum (a .f32 file of the weights) or the weights

@@ -18,7 +18,7 @@ public static partial class MinimaSources
     public sealed record Captured(int Epoch, string File, long Size, DateTime Written, string Reference);
 
     /// <summary>The minima a run has captured so far (loss_func.capture_epochs), by epoch.</summary>
-    public static IReadOnlyList<Captured> CapturedBy(StorageOptions storage, long runId, string runName)
+    public static IReadOnlyList<Captured> CapturedBy(StorageOptions storage, long runId, string project, int number)
     {
         var dir = new DirectoryInfo(storage.CheckpointDir(runId));
         if (!dir.Exists) return [];
@@ -26,7 +26,7 @@ public static partial class MinimaSources
             .Select(f => (File: f, Epoch: MinimumReference.EpochOfFile(f.Name)))
             .Where(f => f.Epoch is not null)
             .OrderBy(f => f.Epoch)
-            .Select(f => new Captured(f.Epoch!.Value, f.File.Name, f.File.Length, f.File.LastWriteTimeUtc, $"{runName}@epoch-{f.Epoch!.Value.ToString(CultureInfo.InvariantCulture)}"))];
+            .Select(f => new Captured(f.Epoch!.Value, f.File.Name, f.File.Length, f.File.LastWriteTimeUtc, new MinimumReference(project, number, f.Epoch!.Value).ToString()))];
     }
 
     /// <summary>Why <paramref name="reference"/> names nothing that exists, or null when it does (checkpoint files are confined, not looked up, here).</summary>
@@ -38,7 +38,7 @@ public static partial class MinimaSources
                 .Select(r => new { r.Id }).FirstOrDefaultAsync(ct);
             if (run is null) return $"{reference}: no run {minimum.RunName} exists";
             if (File.Exists(Path.Combine(storage.CheckpointDir(run.Id), minimum.File))) return null;
-            var captured = CapturedBy(storage, run.Id, minimum.RunName);
+            var captured = CapturedBy(storage, run.Id, minimum.Project, minimum.Number);
             return $"{reference}: {minimum.RunName} has captured no minimum after epoch {minimum.Epoch}; " +
                 (captured.Count == 0 ? "it has captured none (loss_func.capture_epochs)" : $"it has {string.Join(", ", captured.Select(c => c.Reference))}");
         }
@@ -61,7 +61,7 @@ public static partial class MinimaSources
             var file = Path.Combine(storage.CheckpointDir(id), minimum.File);
             if (!File.Exists(file))
             {
-                var captured = CapturedBy(storage, id, minimum.RunName);
+                var captured = CapturedBy(storage, id, minimum.Project, minimum.Number);
                 throw new FileNotFoundException($"loss_func.minima_from: {reference}: {minimum.RunName} has captured no minimum after epoch {minimum.Epoch}" +
                     (captured.Count == 0 ? "" : $" (it has {string.Join(", ", captured.Select(c => c.Reference))})"));
             }
@@ -69,12 +69,15 @@ public static partial class MinimaSources
         }
         if (MinimumReference.LooksLikeOne(reference))
             throw new ArgumentException($"loss_func.minima_from: '{reference}': a captured minimum is named {MinimumReference.Format}");
-        if (RunReference().Match(reference) is { Success: true } match
-            && RunId(db, match.Groups[1].Value, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)) is { } runId)
+        if (RunReference().Match(reference) is { Success: true } match)
         {
-            var latest = Checkpoints.Latest(storage.CheckpointDir(runId))
-                ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
-            return new LoadedMinimum(reference, latest, $"{match.Groups[1].Value}/{int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture):D5}", Checkpoints.StateOf(latest).Epoch);
+            var (project, number) = (match.Groups[1].Value, int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+            if (RunId(db, project, number) is { } runId)
+            {
+                var latest = Checkpoints.Latest(storage.CheckpointDir(runId))
+                    ?? throw new FileNotFoundException($"loss_func.minima_from: run {reference} has no checkpoint yet");
+                return new LoadedMinimum(reference, latest, Run.NameOf(project, number), Checkpoints.StateOf(latest).Epoch);
+            }
         }
         if (!Confinement.IsCheckpoint(reference, storage.DataDir))
             throw new UnauthorizedAccessException($"loss_func.minima_from: {reference} is outside this dashboard's data folder");

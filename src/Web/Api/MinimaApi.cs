@@ -15,7 +15,7 @@ public static class MinimaApi
             await using var db = await dbs.CreateDbContextAsync(ct);
             var run = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Project, r.Number }).FirstOrDefaultAsync(ct);
             if (run is null) return Results.NotFound();
-            var captured = MinimaSources.CapturedBy(storage, id, Run.NameOf(run.Project, run.Number));
+            var captured = MinimaSources.CapturedBy(storage, id, run.Project, run.Number);
             var loaded = LoadedMinimum.Read(storage.CheckpointDir(id));
             return Results.Ok(new
             {
