@@ -38,15 +38,23 @@ public static class Cifar10Files
         return new TrainingData(train, validation, Classes);
     }
 
+    private static readonly string[] All = [.. TrainFiles, TestFile];
+
+    /// <summary>The folder the files are read from: the first of the folder and its subfolder holding any of them.</summary>
+    private static string? Candidate(string folder) =>
+        new[] { folder, Path.Combine(folder, Subfolder) }.FirstOrDefault(dir => All.Any(f => File.Exists(Path.Combine(dir, f))));
+
+    /// <summary>The batch files <see cref="Load"/> would not find (all of them when neither folder holds any).</summary>
+    public static IReadOnlyList<string> Missing(string folder) => Candidate(folder) is { } dir ? MissingIn(dir) : All;
+
+    private static string[] MissingIn(string dir) => [.. All.Where(f => !File.Exists(Path.Combine(dir, f)))];
+
     private static string Locate(string folder)
     {
-        var candidates = new[] { folder, Path.Combine(folder, Subfolder) };
-        var all = TrainFiles.Append(TestFile).ToArray();
         // The first candidate holding any of the files is the one meant; a file missing there is named.
-        foreach (var dir in candidates)
+        if (Candidate(folder) is { } dir)
         {
-            if (!all.Any(f => File.Exists(Path.Combine(dir, f)))) continue;
-            var missing = all.Where(f => !File.Exists(Path.Combine(dir, f))).ToArray();
+            var missing = MissingIn(dir);
             if (missing.Length > 0)
                 throw new FileNotFoundException(
                     $"{Path.Combine(dir, missing[0])} not found (CIFAR-10 binary version expects {Expected}; missing: {string.Join(", ", missing)})",

@@ -28,9 +28,6 @@ public sealed class DatasetFetcher(DatasetFetchOptions options) : IDisposable
 
     public const string Cifar10Archive = "cifar-10-binary.tar.gz";
 
-    private static readonly string[] IdxNames =
-        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
-
     private readonly DatasetFetchOptions _options = options;
 
     // The stall timeout is ours (per read), so the client's own whole-request timeout is off: a large file on a slow
@@ -51,13 +48,12 @@ public sealed class DatasetFetcher(DatasetFetchOptions options) : IDisposable
     public static string Choices => $"one of {string.Join(", ", Datasets)} (fashion_mnist comes from Debian's package dataset-fashion-mnist)";
 
     /// <summary>The files fetched for <paramref name="dataset"/>, as its mirrors name them.</summary>
-    public static IReadOnlyList<string> FilesOf(string dataset) => dataset == "cifar10" ? [Cifar10Archive] : [.. IdxNames.Select(n => n + ".gz")];
+    public static IReadOnlyList<string> FilesOf(string dataset) => dataset == "cifar10" ? [Cifar10Archive] : [.. IdxFiles.Names.Select(n => n + ".gz")];
 
     /// <summary>Whether the loader would find every file of <paramref name="dataset"/> in <paramref name="folder"/>.</summary>
     public static bool IsPresent(string dataset, string folder) => dataset == "cifar10"
-        ? new[] { folder, Path.Combine(folder, Cifar10Files.Subfolder) }.Any(dir =>
-            Cifar10Files.TrainFiles.Append(Cifar10Files.TestFile).All(f => File.Exists(Path.Combine(dir, f))))
-        : IdxNames.All(n => File.Exists(Path.Combine(folder, n)) || File.Exists(Path.Combine(folder, n + ".gz")));
+        ? Cifar10Files.Missing(folder).Count == 0
+        : IdxFiles.Names.All(n => IdxFiles.Has(folder, n));
 
     /// <summary>
     /// Fetches <paramref name="dataset"/> into <paramref name="folder"/>. <paramref name="say"/> hears a line per file

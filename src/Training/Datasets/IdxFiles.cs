@@ -19,6 +19,14 @@ public static class IdxFiles
         return new TensorData(x, [images.Dims[0], 1, images.Dims[1], images.Dims[2]], y);
     }
 
+    /// <summary>The four files of a train/test pair, as <see cref="Load"/> looks for them (each plain or .gz).</summary>
+    public static readonly IReadOnlyList<string> Names =
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
+    /// <summary>Whether <see cref="Load"/> would find <paramref name="name"/> in <paramref name="folder"/>.</summary>
+    public static bool Has(string folder, string name) =>
+        File.Exists(Path.Combine(folder, name)) || File.Exists(Path.Combine(folder, name + ".gz"));
+
     private static string Find(string folder, string name)
     {
         foreach (var candidate in new[] { name + ".gz", name })

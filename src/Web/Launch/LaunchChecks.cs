@@ -48,30 +48,24 @@ public sealed partial class LaunchChecks(IDbContextFactory<DashboardDb> dbs, IOp
         if (errors.Any) throw new InvalidSpecException(errors);
     }
 
-    /// <summary>The folder a dataset is read from, and the files it must hold there.</summary>
-    public (string Folder, string[] Files)? FilesOf(DatasetSpec dataset) => dataset.Name switch
+    /// <summary>The folder a dataset is read from.</summary>
+    private string? FolderOf(DatasetSpec dataset) => dataset.Name switch
     {
-        "mnist" => (dataset.Folder ?? training.Value.MnistDir, IdxNames),
-        "fashion_mnist" => (dataset.Folder ?? training.Value.FashionMnistDir, IdxNames),
-        "cifar10" => (dataset.Folder ?? training.Value.Cifar10Dir, [.. Cifar10Files.TrainFiles, Cifar10Files.TestFile]),
+        "mnist" => dataset.Folder ?? training.Value.MnistDir,
+        "fashion_mnist" => dataset.Folder ?? training.Value.FashionMnistDir,
+        "cifar10" => dataset.Folder ?? training.Value.Cifar10Dir,
         _ => null,
     };
 
-    private static readonly string[] IdxNames =
-        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
-
+    /// <summary>The files the loader would not find, as its own rules look for them (IdxFiles, Cifar10Files).</summary>
     private void DatasetFiles(ExperimentSpec spec, SpecErrors errors)
     {
-        if (spec.Dataset is not { } dataset || FilesOf(dataset) is not var (folder, files)) return;
-        var missing = files.Where(f => !Present(folder, f, dataset.Name)).ToList();
+        if (spec.Dataset is not { } dataset || FolderOf(dataset) is not { } folder) return;
+        var missing = dataset.Name == "cifar10" ? Cifar10Files.Missing(folder) : [.. IdxFiles.Names.Where(n => !IdxFiles.Has(folder, n))];
         if (missing.Count == 0) return;
         var field = dataset.Folder is null ? "dataset.name" : "dataset.folder";
         errors.Add(field, $"the {dataset.Name} files are not in {Path.GetFullPath(folder)}: expected {string.Join(", ", missing.Select(f => dataset.Name == "cifar10" ? f : f + "[.gz]"))}");
     }
-
-    private static bool Present(string folder, string file, string dataset) => dataset == "cifar10"
-        ? File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, Cifar10Files.Subfolder, file))
-        : File.Exists(Path.Combine(folder, file)) || File.Exists(Path.Combine(folder, file + ".gz"));
 
     /// <summary>Training samples of each dataset: hyperspheres' n less its validation share, the image sets' train files.</summary>
     public static int? TrainingSamples(DatasetSpec dataset) =>
