@@ -80,7 +80,7 @@ public sealed class DatasetDownloads(IOptions<TrainingOptions> training, IOption
                 p => Set(dataset, new State(true, p, null, false)));
             end = new State(false, null, null, true);
         }
-        catch (Exception e) when (e is DatasetFetchException or IOException or UnauthorizedAccessException)
+        catch (Exception e)  // any failure ends the state: one left running would block every later Start
         {
             log.LogWarning("{Dataset}: download failed: {Error}", dataset, e.Message);
             end = new State(false, null, e.Message, false);
