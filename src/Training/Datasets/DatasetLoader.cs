@@ -30,6 +30,10 @@ public static class DatasetLoader
         }
     }
 
+    /// <summary>Whether <see cref="Load"/> gives other data for another seed: hyperspheres are drawn from it, and a
+    /// subset's training split (which the normalisation is taken from) is.</summary>
+    public static bool UsesSeed(DatasetSpec spec) => spec.Name == "hyperspheres" || spec.Size is not null;
+
     public static TrainingData Load(DatasetSpec spec, long seed, TrainingOptions options)
     {
         var data = spec.Name switch

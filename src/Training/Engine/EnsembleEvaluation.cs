@@ -62,8 +62,9 @@ public static class EnsembleEvaluation
             if (!File.Exists(m.Checkpoint))
                 throw new EnsembleRefusedException($"{m.Name} has no checkpoint {Path.GetFileName(m.Checkpoint)} in {Path.GetDirectoryName(m.Checkpoint)}");
 
-        // Members of one sweep mostly share their data: loaded once per dataset and seed, the validation split kept.
-        var loaded = new Dictionary<string, (TensorData Validation, int Classes)>();
+        // Members of one sweep mostly share their data: loaded again only when a member's differs from the one before
+        // (another dataset, or a seed that changes it), and only the latest validation split kept.
+        (string Key, TensorData Validation, int Classes)? loaded = null;
         long[]? labels = null;
         int classes = 0;
         double[]? sum = null;
@@ -72,12 +73,14 @@ public static class EnsembleEvaluation
         {
             ct.ThrowIfCancellationRequested();
             var (name, spec, checkpoint) = members[i];
-            var key = JsonSerializer.Serialize(spec.Dataset, SpecJson.Options) + "|" + spec.Seed.ToString(CultureInfo.InvariantCulture);
-            if (!loaded.TryGetValue(key, out var data))
+            var key = JsonSerializer.Serialize(spec.Dataset, SpecJson.Options)
+                + (DatasetLoader.UsesSeed(spec.Dataset!) ? "|" + spec.Seed.ToString(CultureInfo.InvariantCulture) : "");
+            if (loaded?.Key != key)
             {
                 var all = load(spec);
-                loaded[key] = data = (all.Validation, all.Classes);
+                loaded = (key, all.Validation, all.Classes);
             }
+            var data = loaded.Value;
             if (labels is null)
             {
                 labels = data.Validation.Labels;
